@@ -1,0 +1,240 @@
+"""Checks of what the caller passes, before any training.
+
+Every function here raises ``ValueError`` or ``TypeError`` with a message that
+names the problem and the fix, and none of them modifies its input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from .encoders.tabular import column_kind
+
+__all__ = ["TableInput", "check_labels", "check_table", "resolve_categorical", "sample_counts"]
+
+
+@dataclass
+class TableInput:
+    """How the caller's table looked, so that output can look the same."""
+
+    is_frame: bool
+    columns: list[Hashable]
+    dtype: Any = None  # ndarray dtype when not a DataFrame
+    index_is_integer: bool = True
+    categorical: list[Hashable] = field(default_factory=list)
+
+
+def _describe(X: Any) -> str:
+    return f"{type(X).__module__}.{type(X).__qualname__}"
+
+
+def as_array_or_frame(X: Any) -> np.ndarray | pd.DataFrame:
+    """Reject sparse and non-array input; lists become ndarrays. Never copies a frame."""
+    if sparse.issparse(X):
+        raise TypeError(
+            "X is a sparse matrix, which GANAugmenter does not support: the GAN models "
+            "dense values. Pass X.toarray() if it fits in memory."
+        )
+    if isinstance(X, pd.DataFrame):
+        return X
+    if isinstance(X, pd.Series):
+        raise ValueError(
+            "X is a pandas Series (one column); pass a 2-D table, e.g. X.to_frame()."
+        )
+    if X is None or isinstance(X, str | bytes | int | float):
+        raise TypeError(f"X must be a 2-D array-like or a pandas DataFrame, got {_describe(X)}.")
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"X could not be read as an array ({exc}); rows must be equally long.") from exc
+    if arr.dtype.kind == "O" and arr.ndim == 1 and len(arr) and isinstance(arr[0], list | tuple):
+        raise ValueError("X has rows of different lengths; every row must have the same length.")
+    return arr
+
+
+def check_table(X: Any, categorical_features: Any) -> tuple[pd.DataFrame, TableInput]:
+    """Validate a 2-D table and view it as a DataFrame (no copy of a DataFrame).
+
+    Parameters
+    ----------
+    X : ndarray, DataFrame or array-like of shape (n_samples, n_features)
+    categorical_features : None, array-like of indices, names or a boolean mask
+
+    Returns
+    -------
+    frame : DataFrame
+        The caller's DataFrame itself, or a DataFrame view of the ndarray.
+    info : TableInput
+    """
+    X = as_array_or_frame(X)
+    if isinstance(X, pd.DataFrame):
+        if X.shape[1] == 0:
+            raise ValueError("X has no columns; at least one feature is required.")
+        if X.shape[0] == 0:
+            raise ValueError("X is empty (0 rows); at least one sample per class is required.")
+        duplicated = X.columns[X.columns.duplicated()].unique().tolist()
+        if duplicated:
+            raise ValueError(f"X has duplicate column names {duplicated}; rename them first.")
+        frame = X
+        info = TableInput(
+            is_frame=True,
+            columns=list(X.columns),
+            index_is_integer=pd.api.types.is_integer_dtype(X.index.dtype),
+        )
+    else:
+        if X.ndim != 2:
+            raise ValueError(
+                f"X must be 2-D (n_samples, n_features) for the tabular model, got shape "
+                f"{X.shape}. For images pass (N,H,W), (N,H,W,C) or (N,C,H,W) with "
+                "model='image' or 'auto'; for a single feature use X.reshape(-1, 1)."
+            )
+        if X.shape[0] == 0:
+            raise ValueError("X is empty (0 rows); at least one sample per class is required.")
+        if X.shape[1] == 0:
+            raise ValueError("X has no columns; at least one feature is required.")
+        if X.dtype.kind in "mM":
+            raise TypeError(
+                "X holds datetimes; convert them to numbers first, e.g. seconds since an "
+                "epoch with X.astype('int64') // 10**9."
+            )
+        if X.dtype.kind == "c":
+            raise TypeError("X holds complex numbers; split them into real and imaginary columns.")
+        if X.dtype.kind not in "biufO" and X.dtype.kind not in "US":
+            raise TypeError(f"X has unsupported dtype {X.dtype}.")
+        info = TableInput(is_frame=False, columns=list(range(X.shape[1])), dtype=X.dtype)
+        frame = pd.DataFrame(X, copy=False)
+    cat_columns = resolve_categorical(categorical_features, info.columns)
+    info.categorical = cat_columns
+    if not info.is_frame:
+        frame = _ndarray_frame(frame, X, cat_columns)
+    for name in frame.columns:
+        column_kind(frame[name], name in cat_columns)  # raises TypeError naming the column
+        col = frame[name]
+        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+            values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+            if np.isinf(values).any():
+                raise ValueError(
+                    f"Column {name!r} of X contains inf; replace it with a finite value or NaN "
+                    "(NaN is modelled as missing)."
+                )
+    return frame, info
+
+
+def _ndarray_frame(frame: pd.DataFrame, X: np.ndarray, categorical: list[Hashable]) -> pd.DataFrame:
+    """Numeric columns of an object or string ndarray become floats, or an error."""
+    if X.dtype.kind in "biuf":
+        return frame
+    columns = {}
+    for j in frame.columns:
+        col = frame[j]
+        if j in categorical:
+            columns[j] = col.astype(object)
+            continue
+        try:
+            columns[j] = pd.to_numeric(col.astype(object), errors="raise").astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"X is a non-numeric ndarray and column {j} holds values that are not numbers "
+                f"(e.g. {col.iloc[0]!r}). Name the categorical columns with "
+                "categorical_features=[...], or pass a pandas DataFrame whose dtypes say it."
+            ) from exc
+    return pd.DataFrame(columns)
+
+
+def resolve_categorical(categorical_features: Any, columns: list[Hashable]) -> list[Hashable]:
+    """Column names from indices, names or a boolean mask, as SMOTENC accepts them."""
+    if categorical_features is None:
+        return []
+    values = np.asarray(categorical_features)
+    if values.ndim != 1:
+        raise ValueError(
+            "categorical_features must be a 1-D list of column indices, names or a boolean "
+            f"mask, got {categorical_features!r}."
+        )
+    if values.dtype.kind == "b":
+        if len(values) != len(columns):
+            raise ValueError(
+                f"categorical_features is a boolean mask of length {len(values)}, but X has "
+                f"{len(columns)} columns."
+            )
+        return [c for c, m in zip(columns, values) if m]
+    out = []
+    for v in values.tolist():
+        if v in columns:
+            out.append(v)
+        elif isinstance(v, int) and -len(columns) <= v < len(columns):
+            out.append(columns[v])
+        else:
+            raise ValueError(
+                f"categorical_features names {v!r}, which is neither a column name nor an "
+                f"index of X's {len(columns)} columns."
+            )
+    return out
+
+
+def check_labels(y: Any, n_samples: int) -> np.ndarray:
+    """A 1-D label array of the right length, without NaN."""
+    if y is None:
+        raise ValueError("y is required: GANAugmenter learns one generator per class label.")
+    y_arr = np.asarray(y)
+    if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+        y_arr = y_arr.ravel()
+    if y_arr.ndim != 1:
+        raise ValueError(f"y must be 1-D (one label per row), got shape {y_arr.shape}.")
+    if len(y_arr) != n_samples:
+        raise ValueError(
+            f"X and y have different lengths: X has {n_samples} rows, y has {len(y_arr)} labels."
+        )
+    if len(y_arr) and pd.isna(pd.Series(y_arr, dtype=object)).any():
+        raise ValueError(
+            "y contains missing labels (NaN or None); drop those rows or give them a class."
+        )
+    if y_arr.dtype.kind == "O":
+        kinds = {type(v).__name__ for v in y_arr.tolist()}
+        if len(kinds) > 1 and "str" in kinds:
+            raise TypeError(
+                f"y mixes strings with other types ({sorted(kinds)}); labels must all be of "
+                "one type."
+            )
+    return y_arr
+
+
+def sample_counts(
+    n_samples: int | Mapping[Any, int], y: Any, classes: np.ndarray
+) -> dict[Any, int]:
+    """The ``{class: count}`` that :meth:`GANAugmenter.sample` was asked for."""
+    known = {c.item() if isinstance(c, np.generic) else c for c in classes}
+    if isinstance(n_samples, Mapping):
+        if y is not None:
+            raise TypeError("Give either a {class: count} dict or n_samples with y=class, not both.")
+        request = dict(n_samples)
+    else:
+        if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer):
+            raise TypeError(
+                f"n_samples must be an int or a {{class: count}} dict, got {n_samples!r}."
+            )
+        if y is None:
+            # no class given: an even split over the classes, remainder to the first ones
+            base, extra = divmod(int(n_samples), len(classes))
+            request = {c: base + (i < extra) for i, c in enumerate(known)}
+        else:
+            request = {y: n_samples}
+    out: dict[Any, int] = {}
+    for cls, count in request.items():
+        key = cls.item() if isinstance(cls, np.generic) else cls
+        if key not in known:
+            raise ValueError(
+                f"Class {cls!r} was not seen during fit; known classes are {sorted(known, key=str)}."
+            )
+        if isinstance(count, bool) or not isinstance(count, int | np.integer):
+            raise TypeError(f"The count for class {cls!r} must be an int, got {count!r}.")
+        if count < 0:
+            raise ValueError(f"The count for class {cls!r} is negative ({count}); use 0 or more.")
+        out[key] = int(count)
+    return out

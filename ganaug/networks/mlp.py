@@ -1,0 +1,149 @@
+"""Conditional MLPs for tables: generator, critic and auxiliary classifier.
+
+Networks see tensors only: ``z`` noise, ``y`` integer class indices and ``x``
+encoded rows laid out as the encoder's spans say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..encoders.tabular import Span
+
+__all__ = ["AuxiliaryClassifier", "ConditionalCritic", "ConditionalGenerator", "OutputHeads"]
+
+# CTGAN's temperature: low enough that one-hot blocks look nearly discrete to the critic.
+GUMBEL_TAU = 0.2
+
+
+def _mlp(n_in: int, hidden: Sequence[int], norm: bool) -> tuple[nn.Sequential, int]:
+    layers: list[nn.Module] = []
+    for width in hidden:
+        layers.append(nn.Linear(n_in, width))
+        if norm:
+            # LayerNorm, not BatchNorm: the same function in train() and eval(), so
+            # sampling does not depend on running statistics.
+            layers.append(nn.LayerNorm(width))
+        layers.append(nn.LeakyReLU(0.2))
+        n_in = width
+    return nn.Sequential(*layers), n_in
+
+
+class OutputHeads(nn.Module):
+    """Turn raw generator output into encoded rows: tanh scalars and softmax blocks.
+
+    Softmax blocks of equal width are processed together as one (n, k, width)
+    tensor, so the cost does not grow with the number of columns: a per-span loop
+    made the generator's forward pass several times slower on wide tables.
+
+    Parameters
+    ----------
+    spans : sequence of Span
+        The encoder's layout.
+    """
+
+    def __init__(self, spans: Sequence[Span]) -> None:
+        super().__init__()
+        tanh = [s.start for s in spans if s.activation == "tanh"]
+        self.register_buffer("tanh_index", torch.tensor(tanh, dtype=torch.long), persistent=False)
+        self.widths = sorted({s.width for s in spans if s.activation == "softmax"})
+        for width in self.widths:
+            blocks = [list(range(s.start, s.stop)) for s in spans if s.activation == "softmax" and s.width == width]
+            self.register_buffer(f"softmax_{width}", torch.tensor(blocks, dtype=torch.long), persistent=False)
+        self.n_out = spans[-1].stop if spans else 0
+
+    def forward(self, logits: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        # logits: (n, width) raw output; generator: Gumbel noise source, None for plain softmax
+        out = torch.empty_like(logits)
+        if len(self.tanh_index):
+            out[:, self.tanh_index] = torch.tanh(logits[:, self.tanh_index])
+        for width in self.widths:
+            index = getattr(self, f"softmax_{width}")
+            block = logits[:, index]
+            if generator is not None:
+                uniform = torch.rand(block.shape, generator=generator, device=block.device, dtype=block.dtype)
+                # Gumbel(0, 1) noise from our own generator (F.gumbel_softmax would use
+                # the global RNG): a differentiable sample of each block's category.
+                # The clamps keep both logarithms finite.
+                block = block - torch.log((-torch.log(uniform.clamp(1e-10, 1.0))).clamp_min(1e-10))
+            out[:, index] = F.softmax(block / GUMBEL_TAU, dim=2)
+        return out
+
+
+class ConditionalGenerator(nn.Module):
+    """G(z, y): noise and a class index to an encoded row.
+
+    Parameters
+    ----------
+    latent_dim : int
+        Width of the noise vector ``z``.
+    n_classes : int
+        Number of classes; ``y`` enters as a one-hot vector on every call.
+    spans : sequence of Span
+        The encoder's layout; fixes the output width and the heads.
+    hidden : sequence of int
+        Widths of the hidden layers.
+    """
+
+    def __init__(
+        self, latent_dim: int, n_classes: int, spans: Sequence[Span], hidden: Sequence[int]
+    ) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.n_classes = n_classes
+        self.spans = list(spans)
+        n_out = self.spans[-1].stop if self.spans else 0
+        self.body, width = _mlp(latent_dim + n_classes, hidden, norm=True)
+        self.head = nn.Linear(width, max(n_out, 1))
+        self.heads = OutputHeads(self.spans)
+        self.n_out = n_out
+
+    def forward(
+        self, z: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        # z: (n, latent_dim) noise; y: (n,) class indices; generator: Gumbel noise source
+        h = self.body(torch.cat([z, F.one_hot(y, self.n_classes).to(z.dtype)], dim=1))
+        logits = self.head(h)[:, : self.n_out]
+        return self.heads(logits, generator)
+
+
+class ConditionalCritic(nn.Module):
+    """D(x, y): a real-valued score of an encoded row given its class.
+
+    No normalization layers: the gradient penalty is per sample, and batch
+    statistics would couple the samples of a batch.
+    """
+
+    def __init__(self, n_features: int, n_classes: int, hidden: Sequence[int]) -> None:
+        super().__init__()
+        self.n_classes = n_classes
+        self.body, width = _mlp(n_features + n_classes, hidden, norm=False)
+        self.head = nn.Linear(width, 1)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        # x: (n, n_features) encoded rows; y: (n,) class indices
+        h = self.body(torch.cat([x, F.one_hot(y, self.n_classes).to(x.dtype)], dim=1))
+        return self.head(h).squeeze(1)
+
+
+class AuxiliaryClassifier(nn.Module):
+    """C(x): class logits of an encoded row, trained on real rows only.
+
+    The generator pays the cross-entropy of C on its samples, which pulls each
+    sample towards the region where real rows of its class live (AC-GAN's idea,
+    with the classifier kept apart from the critic so that it does not interfere
+    with the gradient penalty).
+    """
+
+    def __init__(self, n_features: int, n_classes: int, hidden: Sequence[int]) -> None:
+        super().__init__()
+        self.body, width = _mlp(n_features, hidden, norm=False)
+        self.head = nn.Linear(width, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: (n, n_features) encoded rows
+        return self.head(self.body(x))

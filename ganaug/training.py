@@ -1,0 +1,396 @@
+"""The GAN training loop, shared by the tabular and the image model.
+
+:class:`GANTrainer` owns the generator, the critic, an optional auxiliary
+classifier, their optimizers, the moving-average copy of the generator used for
+sampling, the random generator and the history. One call of :meth:`GANTrainer.train`
+runs a number of generator steps, each after ``n_critic`` critic steps; a later
+call continues where the last stopped (``warm_start``).
+
+Training cannot fail silently: a non-finite loss or gradient skips the update,
+restores the last good state (the moving-average generator and a recent critic
+snapshot), halves the learning rate and goes on with a warning; after
+``max_recoveries`` such events it raises. Ctrl-C stops training, keeps the
+moving-average generator and warns how far training got.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+from tqdm.auto import tqdm
+
+from .losses import critic_loss, generator_loss, gradient_penalty
+
+__all__ = [
+    "Callback",
+    "GANTrainer",
+    "TrainingConfig",
+    "TrainingDivergedError",
+    "private_seed",
+    "torch_threads",
+]
+
+BatchSource = Callable[[torch.Generator], tuple[torch.Tensor, torch.Tensor]]
+
+
+class TrainingDivergedError(RuntimeError):
+    """Training kept producing non-finite values after every recovery attempt."""
+
+
+@dataclass
+class TrainingConfig:
+    """Settings of one training run; the estimator derives them from its parameters."""
+
+    batch_size: int
+    n_critic: int = 5
+    learning_rate: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.9)
+    loss: str = "wgan-gp"
+    gp_weight: float = 10.0
+    aux_weight: float = 1.0
+    ema_decay: float = 0.999
+    max_recoveries: int = 5
+    snapshot_every: int = 50
+
+
+class Callback:
+    """Hooks called by :class:`GANTrainer`; override the ones you need."""
+
+    def on_train_begin(self, trainer: GANTrainer) -> None:
+        """Called before the first step of a :meth:`GANTrainer.train` call."""
+
+    def on_step_end(self, trainer: GANTrainer, metrics: dict[str, float]) -> None:
+        """Called after every generator step with that step's losses."""
+
+    def on_train_end(self, trainer: GANTrainer) -> None:
+        """Called once training stops, normally or not."""
+
+
+@contextmanager
+def torch_threads(n_threads: int | None) -> Iterator[None]:
+    """Run a block with ``n_threads`` intra-op threads, then restore the caller's setting."""
+    previous = torch.get_num_threads()
+    if n_threads is not None and n_threads != previous:
+        torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
+
+
+@contextmanager
+def private_seed(seed: int) -> Iterator[None]:
+    """Seed the CPU default generator for a block and put the caller's state back.
+
+    ``nn.Module`` constructors draw their initial weights from the global RNG; this
+    makes them reproducible without changing what the caller's code sees afterwards.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)
+        yield
+
+
+class GANTrainer:
+    """Adversarial training of a conditional generator against a conditional critic.
+
+    Parameters
+    ----------
+    generator : nn.Module
+        ``generator(z, y, generator=...)`` returning a batch of samples.
+    critic : nn.Module
+        ``critic(x, y)`` returning one score per sample.
+    latent_dim : int
+        Width of the noise vector.
+    config : TrainingConfig
+        Batch size, learning rate, loss and regularisation weights.
+    device : torch.device
+        Where the networks live.
+    seed : int
+        Seed of the trainer's own ``torch.Generator`` (noise, batches, penalty).
+    classifier : nn.Module, optional
+        Auxiliary classifier trained on real samples; the generator pays its
+        cross-entropy on fake ones.
+    augment : callable, optional
+        ``augment(x, generator)``: differentiable augmentation applied to real and
+        fake samples alike before the critic sees them.
+    callbacks : sequence of Callback
+        Hooks.
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        critic: nn.Module,
+        latent_dim: int,
+        config: TrainingConfig,
+        device: torch.device,
+        seed: int,
+        classifier: nn.Module | None = None,
+        augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
+        self.generator = generator.to(device)
+        self.critic = critic.to(device)
+        self.classifier = classifier.to(device) if classifier is not None else None
+        self.latent_dim = latent_dim
+        self.config = config
+        self.device = device
+        self.augment = augment
+        self.callbacks = list(callbacks)
+        self.rng = torch.Generator(device=device)
+        self.rng.manual_seed(seed)
+        self.ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
+        self.learning_rate = config.learning_rate
+        self._make_optimizers()
+        self.steps_done = 0
+        self.recoveries = 0
+        self.history: list[dict[str, float]] = []
+        self.interrupted = False
+        self._snapshot()
+
+    # -- pieces ---------------------------------------------------------------------
+
+    def _make_optimizers(self) -> None:
+        def adam(module: nn.Module) -> torch.optim.Optimizer:
+            # fused: one kernel over all tensors, much cheaper than per-tensor updates for small nets
+            return torch.optim.Adam(
+                module.parameters(), lr=self.learning_rate, betas=self.config.betas, fused=True
+            )
+
+        self.opt_g = adam(self.generator)
+        self.opt_d = adam(self.critic)
+        self.opt_c = adam(self.classifier) if self.classifier is not None else None
+
+    def noise(self, n: int) -> torch.Tensor:
+        """Standard normal noise from the trainer's generator."""
+        return torch.randn(n, self.latent_dim, generator=self.rng, device=self.device)
+
+    def _critic_view(self, x: torch.Tensor) -> torch.Tensor:
+        return self.augment(x, self.rng) if self.augment is not None else x
+
+    def critic_step(
+        self, real: torch.Tensor, y: torch.Tensor, fake: torch.Tensor
+    ) -> dict[str, float] | None:
+        """One critic update on a real and a fake batch of classes ``y``; None if not finite."""
+        real_v, fake_v = self._critic_view(real), self._critic_view(fake)
+        n = len(y)
+        # one pass over both batches: half the per-call overhead of two
+        scores = self.critic(torch.cat([real_v, fake_v]), torch.cat([y, y]))
+        loss = critic_loss(self.config.loss, scores[:n], scores[n:])
+        metrics = {"loss_d": loss.detach()}
+        if self.config.loss == "wgan-gp":
+            # a separate pass: differentiating through the joint pass above would
+            # carry the double backward over all three batches
+            gp = gradient_penalty(self.critic, real_v.detach(), fake_v.detach(), y, self.rng)
+            loss = loss + self.config.gp_weight * gp
+            metrics["gp"] = gp.detach()
+        if not self._update(self.opt_d, self.critic, loss):
+            return None
+        return {k: float(v) for k, v in metrics.items()}
+
+    def classifier_step(self, real: torch.Tensor, y: torch.Tensor) -> dict[str, float] | None:
+        """One update of the auxiliary classifier on real samples; None if not finite."""
+        if self.classifier is None or self.opt_c is None:
+            return {}
+        aux = F.cross_entropy(self.classifier(real), y)
+        if not self._update(self.opt_c, self.classifier, aux):
+            return None
+        return {"loss_c": float(aux.detach())}
+
+    def generator_step(self, y: torch.Tensor) -> dict[str, float] | None:
+        """One generator update; None if it was not finite."""
+        fake = self.generator(self.noise(len(y)), y, generator=self.rng)
+        loss = generator_loss(self.config.loss, self.critic(self._critic_view(fake), y))
+        metrics = {"loss_g": loss.detach()}
+        if self.classifier is not None and self.config.aux_weight > 0:
+            aux = F.cross_entropy(self.classifier(fake), y)
+            loss = loss + self.config.aux_weight * aux
+            metrics["aux_g"] = aux.detach()
+        if not self._update(self.opt_g, self.generator, loss):
+            return None
+        return {k: float(v) for k, v in metrics.items()}
+
+    def _update(self, optimizer: torch.optim.Optimizer, module: nn.Module, loss: torch.Tensor) -> bool:
+        """Backward and step, unless the loss or a gradient is not finite."""
+        if not torch.isfinite(loss):
+            optimizer.zero_grad(set_to_none=True)
+            return False
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        grads = [p.grad for p in module.parameters() if p.grad is not None]
+        if grads and not torch.isfinite(torch.stack(torch._foreach_norm(grads)).sum()):
+            optimizer.zero_grad(set_to_none=True)
+            return False
+        optimizer.step()
+        return True
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        """Move the sampling copy towards the generator.
+
+        The decay ramps up over the first steps (as in the EMA of Karras et al.) so
+        that a short run still samples from a trained generator, not its init.
+        """
+        t = self.steps_done
+        decay = min(self.config.ema_decay, (1 + t) / (10 + t))
+        for p_ema, p in zip(self.ema.parameters(), self.generator.parameters()):
+            p_ema.lerp_(p, 1.0 - decay)
+        for b_ema, b in zip(self.ema.buffers(), self.generator.buffers()):
+            b_ema.copy_(b)
+
+    def _snapshot(self) -> None:
+        self._good_critic = copy.deepcopy(self.critic.state_dict())
+        self._good_classifier = (
+            copy.deepcopy(self.classifier.state_dict()) if self.classifier is not None else None
+        )
+
+    def _recover(self) -> None:
+        """Return to the last good state with half the learning rate."""
+        self.recoveries += 1
+        if self.recoveries > self.config.max_recoveries:
+            raise TrainingDivergedError(
+                f"Training produced non-finite losses or gradients {self.recoveries} times "
+                f"(at step {self.steps_done}) despite restoring the last good state and "
+                "lowering the learning rate each time. Try a smaller learning_rate, or "
+                "check the data for extreme values."
+            )
+        self.generator.load_state_dict(self.ema.state_dict())
+        self.critic.load_state_dict(self._good_critic)
+        if self.classifier is not None and self._good_classifier is not None:
+            self.classifier.load_state_dict(self._good_classifier)
+        self.learning_rate /= 2
+        self._make_optimizers()
+        warnings.warn(
+            f"Non-finite loss or gradient at step {self.steps_done}; restored the last good "
+            f"generator and critic and lowered the learning rate to {self.learning_rate:.2e}.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+    # -- the loop -------------------------------------------------------------------
+
+    def train(self, batches: BatchSource, n_steps: int, verbose: int = 0) -> None:
+        """Run ``n_steps`` generator steps.
+
+        Parameters
+        ----------
+        batches : callable
+            ``batches(generator)`` returns a ``(x, y)`` batch of real samples on the
+            trainer's device.
+        n_steps : int
+            Generator steps to run (each after ``n_critic`` critic steps).
+        verbose : int
+            Show a progress bar with live losses when > 0.
+        """
+        self.interrupted = False
+        for cb in self.callbacks:
+            cb.on_train_begin(self)
+        self.generator.train()
+        self.critic.train()
+        bar = tqdm(total=n_steps, disable=verbose <= 0, desc="ganaug", leave=False)
+        target = self.steps_done + n_steps
+        try:
+            while self.steps_done < target:
+                metrics = self._one_step(batches)
+                if metrics is None:
+                    self._recover()
+                    continue
+                self.steps_done += 1
+                self.update_ema()
+                metrics = {"step": float(self.steps_done), **metrics}
+                self.history.append(metrics)
+                if self.steps_done % self.config.snapshot_every == 0:
+                    self._snapshot()
+                bar.update(1)
+                if verbose > 0 and self.steps_done % 10 == 0:
+                    bar.set_postfix(
+                        {k: f"{v:.3f}" for k, v in metrics.items() if k.startswith("loss")}
+                    )
+                for cb in self.callbacks:
+                    cb.on_step_end(self, metrics)
+        except KeyboardInterrupt:
+            self.interrupted = True
+            warnings.warn(
+                f"Training interrupted after {self.steps_done} of {target} steps; the "
+                "estimator keeps the generator as it was and can sample. Call fit again "
+                "with warm_start=True to continue.",
+                UserWarning,
+                stacklevel=2,
+            )
+        finally:
+            bar.close()
+            self.generator.eval()
+            self.critic.eval()
+            for cb in self.callbacks:
+                cb.on_train_end(self)
+
+    def _one_step(self, batches: BatchSource) -> dict[str, Any] | None:
+        totals: dict[str, float] = {}
+        n_critic = self.config.n_critic
+        reals, labels = zip(*(batches(self.rng) for _ in range(n_critic)))
+        # the fakes of all critic steps in one generator pass (the generator does not
+        # change between critic steps)
+        with torch.no_grad():
+            y_all = torch.cat(labels)
+            fakes = self.generator(self.noise(len(y_all)), y_all, generator=self.rng)
+        for i, (real, y) in enumerate(zip(reals, labels)):
+            fake = fakes[i * len(y) : (i + 1) * len(y)]
+            out = self.critic_step(real, y, fake)
+            if out is None:
+                return None
+            for k, v in out.items():
+                totals[k] = totals.get(k, 0.0) + v / n_critic
+        # the classifier only needs to track the real data: once per generator step
+        for out in (self.classifier_step(real, y), self.generator_step(y)):
+            if out is None:
+                return None
+            totals.update(out)
+        if not all(math.isfinite(v) for v in totals.values()):
+            return None
+        return totals
+
+
+class BalancedBatches:
+    """Class-balanced minibatches from in-memory tensors.
+
+    Each row of a batch first draws a class uniformly, then a row of that class
+    uniformly, so that a minority class is seen as often as the majority one.
+
+    Parameters
+    ----------
+    data : Tensor of shape (n, ...)
+        Real samples, already on the training device.
+    labels : Tensor of shape (n,)
+        Class indices in ``[0, n_classes)``; every class must occur.
+    batch_size : int
+        Rows per batch.
+    """
+
+    def __init__(self, data: torch.Tensor, labels: torch.Tensor, batch_size: int) -> None:
+        order = torch.argsort(labels.cpu(), stable=True)
+        counts = torch.bincount(labels.cpu())
+        self.data = data
+        self.labels = labels
+        self.order = order.to(data.device)
+        self.starts = (torch.cumsum(counts, 0) - counts).to(data.device)
+        self.counts = counts.to(data.device)
+        self.batch_size = batch_size
+
+    def __call__(self, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        device = self.data.device
+        n_classes = len(self.counts)
+        y = torch.randint(n_classes, (self.batch_size,), generator=generator, device=device)
+        u = torch.rand(self.batch_size, generator=generator, device=device)
+        within = (u * self.counts[y]).long().clamp_max(self.counts[y] - 1)
+        rows = self.order[self.starts[y] + within]
+        return self.data[rows], y
