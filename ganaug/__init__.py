@@ -2,5 +2,6 @@
 
 from ._augmenter import GANAugmenter
 from ._version import __version__
+from .data import BalancedBatchSampler
 
-__all__ = ["GANAugmenter", "__version__"]
+__all__ = ["BalancedBatchSampler", "GANAugmenter", "__version__"]

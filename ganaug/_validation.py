@@ -16,7 +16,15 @@ from scipy import sparse
 
 from .encoders.tabular import column_kind
 
-__all__ = ["TableInput", "check_labels", "check_table", "resolve_categorical", "sample_counts"]
+__all__ = [
+    "TableInput",
+    "check_labels",
+    "check_same_columns",
+    "check_table",
+    "check_warm_start",
+    "resolve_categorical",
+    "sample_counts",
+]
 
 
 @dataclass
@@ -44,15 +52,15 @@ def as_array_or_frame(X: Any) -> np.ndarray | pd.DataFrame:
     if isinstance(X, pd.DataFrame):
         return X
     if isinstance(X, pd.Series):
-        raise ValueError(
-            "X is a pandas Series (one column); pass a 2-D table, e.g. X.to_frame()."
-        )
+        raise ValueError("X is a pandas Series (one column); pass a 2-D table, e.g. X.to_frame().")
     if X is None or isinstance(X, str | bytes | int | float):
         raise TypeError(f"X must be a 2-D array-like or a pandas DataFrame, got {_describe(X)}.")
     try:
         arr = np.asarray(X)
     except ValueError as exc:  # ragged nested lists
-        raise ValueError(f"X could not be read as an array ({exc}); rows must be equally long.") from exc
+        raise ValueError(
+            f"X could not be read as an array ({exc}); rows must be equally long."
+        ) from exc
     if arr.dtype.kind == "O" and arr.ndim == 1 and len(arr) and isinstance(arr[0], list | tuple):
         raise ValueError("X has rows of different lengths; every row must have the same length.")
     return arr
@@ -74,10 +82,14 @@ def check_table(X: Any, categorical_features: Any) -> tuple[pd.DataFrame, TableI
     """
     X = as_array_or_frame(X)
     if isinstance(X, pd.DataFrame):
-        if X.shape[1] == 0:
-            raise ValueError("X has no columns; at least one feature is required.")
-        if X.shape[0] == 0:
-            raise ValueError("X is empty (0 rows); at least one sample per class is required.")
+        _check_shape(X.shape)
+        # X.dtypes, not X[c]: with duplicate names X[c] is a DataFrame
+        sparse_columns = [c for c, d in X.dtypes.items() if isinstance(d, pd.SparseDtype)]
+        if sparse_columns:
+            raise TypeError(
+                f"X has sparse columns {sparse_columns[:5]}, which GANAugmenter does not "
+                "support: the GAN models dense values. Pass X.sparse.to_dense()."
+            )
         duplicated = X.columns[X.columns.duplicated()].unique().tolist()
         if duplicated:
             raise ValueError(f"X has duplicate column names {duplicated}; rename them first.")
@@ -94,17 +106,18 @@ def check_table(X: Any, categorical_features: Any) -> tuple[pd.DataFrame, TableI
                 f"{X.shape}. For images pass (N,H,W), (N,H,W,C) or (N,C,H,W) with "
                 "model='image' or 'auto'; for a single feature use X.reshape(-1, 1)."
             )
-        if X.shape[0] == 0:
-            raise ValueError("X is empty (0 rows); at least one sample per class is required.")
-        if X.shape[1] == 0:
-            raise ValueError("X has no columns; at least one feature is required.")
+        _check_shape(X.shape)
         if X.dtype.kind in "mM":
             raise TypeError(
                 "X holds datetimes; convert them to numbers first, e.g. seconds since an "
                 "epoch with X.astype('int64') // 10**9."
             )
         if X.dtype.kind == "c":
-            raise TypeError("X holds complex numbers; split them into real and imaginary columns.")
+            # scikit-learn's wording, which its common checks look for
+            raise ValueError(
+                "Complex data not supported: X holds complex numbers; split them into real "
+                "and imaginary columns."
+            )
         if X.dtype.kind not in "biufO" and X.dtype.kind not in "US":
             raise TypeError(f"X has unsupported dtype {X.dtype}.")
         info = TableInput(is_frame=False, columns=list(range(X.shape[1])), dtype=X.dtype)
@@ -124,6 +137,19 @@ def check_table(X: Any, categorical_features: Any) -> tuple[pd.DataFrame, TableI
                     "(NaN is modelled as missing)."
                 )
     return frame, info
+
+
+def _check_shape(shape: tuple[int, ...]) -> None:
+    """At least one row and one column, in scikit-learn's wording."""
+    if shape[0] == 0:
+        raise ValueError(
+            f"X is empty: 0 sample(s) (shape={shape}) while a minimum of 1 is required; "
+            "at least one sample per class is needed."
+        )
+    if shape[1] == 0:
+        raise ValueError(
+            f"X has no columns: 0 feature(s) (shape={shape}) while a minimum of 1 is required."
+        )
 
 
 def _ndarray_frame(frame: pd.DataFrame, X: np.ndarray, categorical: list[Hashable]) -> pd.DataFrame:
@@ -178,10 +204,54 @@ def resolve_categorical(categorical_features: Any, columns: list[Hashable]) -> l
     return out
 
 
+def check_same_columns(fitted: TableInput, new: TableInput, action: str) -> None:
+    """Raise ``ValueError`` unless a table has the columns the model was fitted on.
+
+    Parameters
+    ----------
+    fitted, new : TableInput
+        The table seen by ``fit`` and the one given now.
+    action : str
+        What the caller is doing, for the message (e.g. ``"continue training"``).
+    """
+    if list(fitted.columns) != list(new.columns):
+        missing = [c for c in fitted.columns if c not in new.columns]
+        extra = [c for c in new.columns if c not in fitted.columns]
+        detail = (
+            f"missing {missing}, unexpected {extra}"
+            if missing or extra
+            else "same columns in another order"
+        )
+        raise ValueError(
+            f"Cannot {action}: X has other columns than the model was fitted on ({detail}); "
+            f"it was fitted on {list(fitted.columns)}."
+        )
+
+
+def check_warm_start(estimator: Any, new: TableInput, classes: np.ndarray, frame: Any) -> None:
+    """Raise ``ValueError`` unless a fitted tabular estimator can train on with this data."""
+    fix = "set warm_start=False to start again on the new data."
+    if getattr(estimator, "model_type_", "tabular") != "tabular":
+        raise ValueError(
+            f"warm_start=True, but the fitted model is a {estimator.model_type_} model and X "
+            f"is a table; {fix}"
+        )
+    check_same_columns(estimator._input, new, "continue training (warm_start=True)")
+    if not np.array_equal(np.asarray(estimator.classes_), classes):
+        raise ValueError(
+            f"warm_start=True, but y has classes {classes.tolist()} while the model was "
+            f"fitted on {np.asarray(estimator.classes_).tolist()}; {fix}"
+        )
+    estimator.model_.encoder.check_compatible(frame)
+
+
 def check_labels(y: Any, n_samples: int) -> np.ndarray:
     """A 1-D label array of the right length, without NaN."""
     if y is None:
-        raise ValueError("y is required: GANAugmenter learns one generator per class label.")
+        raise ValueError(
+            "GANAugmenter requires y to be passed, but the target y is None: it learns one "
+            "generator per class label."
+        )
     y_arr = np.asarray(y)
     if y_arr.ndim == 2 and y_arr.shape[1] == 1:
         y_arr = y_arr.ravel()
@@ -212,17 +282,22 @@ def sample_counts(
     known = {c.item() if isinstance(c, np.generic) else c for c in classes}
     if isinstance(n_samples, Mapping):
         if y is not None:
-            raise TypeError("Give either a {class: count} dict or n_samples with y=class, not both.")
+            raise TypeError(
+                "Give either a {class: count} dict or n_samples with y=class, not both."
+            )
         request = dict(n_samples)
     else:
         if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer):
             raise TypeError(
                 f"n_samples must be an int or a {{class: count}} dict, got {n_samples!r}."
             )
+        if n_samples < 0:
+            raise ValueError(f"n_samples is negative ({n_samples}); ask for 0 or more samples.")
         if y is None:
             # no class given: an even split over the classes, remainder to the first ones
+            # in `classes` order (not the set's, which varies with string hashing)
             base, extra = divmod(int(n_samples), len(classes))
-            request = {c: base + (i < extra) for i, c in enumerate(known)}
+            request = {c: base + (i < extra) for i, c in enumerate(classes.tolist())}
         else:
             request = {y: n_samples}
     out: dict[Any, int] = {}
@@ -230,7 +305,8 @@ def sample_counts(
         key = cls.item() if isinstance(cls, np.generic) else cls
         if key not in known:
             raise ValueError(
-                f"Class {cls!r} was not seen during fit; known classes are {sorted(known, key=str)}."
+                f"Class {cls!r} was not seen during fit; known classes are "
+                f"{sorted(known, key=str)}."
             )
         if isinstance(count, bool) or not isinstance(count, int | np.integer):
             raise TypeError(f"The count for class {cls!r} must be an int, got {count!r}.")

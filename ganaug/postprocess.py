@@ -46,7 +46,9 @@ class MomentMatcher:
                 if len(r) < MIN_ROWS_TO_MATCH or len(s) < MIN_ROWS_TO_MATCH:
                     continue
                 s_std, r_std = s.std(), r.std()
-                if s_std <= 1e-12 * (abs(s.mean()) + 1) or r_std == 0:
+                # relative to the column's magnitude: a column of scale 1e-12 still
+                # has a spread to match; below ~1e-14 of the mean it is rounding noise
+                if s_std <= 1e-14 * abs(s.mean()) or s_std == 0 or r_std == 0:
                     continue
                 self.scale_[k, j] = r_std / s_std
                 self.offset_[k, j] = r.mean() - s.mean() * self.scale_[k, j]

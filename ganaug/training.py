@@ -60,6 +60,13 @@ class TrainingConfig:
     ema_decay: float = 0.999
     max_recoveries: int = 5
     snapshot_every: int = 50
+    # Collapse check: every `health_every` generator steps (and once at the end; 0
+    # turns it off), the moving-average generator draws a few samples per class; a
+    # class whose samples spread less than `collapse_ratio` times its real samples'
+    # spread has collapsed. Healthy runs stay far above 0.02 (untrained generators
+    # included); a collapsed class sits near 0.
+    health_every: int = 50
+    collapse_ratio: float = 0.02
 
 
 class Callback:
@@ -157,12 +164,15 @@ class GANTrainer:
         self.history: list[dict[str, float]] = []
         self.interrupted = False
         self._snapshot()
+        self._snapshot_generator()
+        self._real_spread: torch.Tensor | None = None
 
     # -- pieces ---------------------------------------------------------------------
 
     def _make_optimizers(self) -> None:
         def adam(module: nn.Module) -> torch.optim.Optimizer:
-            # fused: one kernel over all tensors, much cheaper than per-tensor updates for small nets
+            # fused: one kernel over all tensors, much cheaper than per-tensor
+            # updates for small networks
             return torch.optim.Adam(
                 module.parameters(), lr=self.learning_rate, betas=self.config.betas, fused=True
             )
@@ -220,7 +230,9 @@ class GANTrainer:
             return None
         return {k: float(v) for k, v in metrics.items()}
 
-    def _update(self, optimizer: torch.optim.Optimizer, module: nn.Module, loss: torch.Tensor) -> bool:
+    def _update(
+        self, optimizer: torch.optim.Optimizer, module: nn.Module, loss: torch.Tensor
+    ) -> bool:
         """Backward and step, unless the loss or a gradient is not finite."""
         if not torch.isfinite(loss):
             optimizer.zero_grad(set_to_none=True)
@@ -254,28 +266,110 @@ class GANTrainer:
             copy.deepcopy(self.classifier.state_dict()) if self.classifier is not None else None
         )
 
-    def _recover(self) -> None:
-        """Return to the last good state with half the learning rate."""
+    def _snapshot_generator(self) -> None:
+        """Remember the generator and its moving average as they pass a health check."""
+        self._good_generator = copy.deepcopy(self.generator.state_dict())
+        self._good_ema = copy.deepcopy(self.ema.state_dict())
+
+    def _recover(
+        self, reason: str = "non-finite losses or gradients", unhealthy: bool = False
+    ) -> None:
+        """Return to the last good state with half the learning rate.
+
+        After a non-finite step the moving average is the last good generator; when
+        the moving average itself failed a health check (``unhealthy``), both go
+        back to the pair that last passed one.
+        """
         self.recoveries += 1
         if self.recoveries > self.config.max_recoveries:
             raise TrainingDivergedError(
-                f"Training produced non-finite losses or gradients {self.recoveries} times "
-                f"(at step {self.steps_done}) despite restoring the last good state and "
-                "lowering the learning rate each time. Try a smaller learning_rate, or "
-                "check the data for extreme values."
+                f"Training went wrong {self.recoveries} times (last: {reason} at step "
+                f"{self.steps_done}) despite restoring the last good state and lowering "
+                "the learning rate each time. Try a smaller learning_rate, or check the "
+                "data for extreme values."
             )
-        self.generator.load_state_dict(self.ema.state_dict())
+        if not unhealthy and _all_finite(self.ema):
+            self.generator.load_state_dict(self.ema.state_dict())
+        else:
+            # the moving average itself went bad: back to the last checked-healthy pair
+            self.generator.load_state_dict(self._good_generator)
+            self.ema.load_state_dict(self._good_ema)
         self.critic.load_state_dict(self._good_critic)
         if self.classifier is not None and self._good_classifier is not None:
             self.classifier.load_state_dict(self._good_classifier)
         self.learning_rate /= 2
         self._make_optimizers()
         warnings.warn(
-            f"Non-finite loss or gradient at step {self.steps_done}; restored the last good "
-            f"generator and critic and lowered the learning rate to {self.learning_rate:.2e}.",
+            f"{reason[0].upper()}{reason[1:]} at step {self.steps_done}; restored the last "
+            f"good generator and critic and lowered the learning rate to "
+            f"{self.learning_rate:.2e}.",
             RuntimeWarning,
             stacklevel=3,
         )
+
+    # -- health ---------------------------------------------------------------------
+
+    def _measure_real_spread(self, batches: BatchSource) -> None:
+        """Each class's spread in the real data, the yardstick of the collapse check."""
+        data, labels = getattr(batches, "data", None), getattr(batches, "labels", None)
+        if not (isinstance(data, torch.Tensor) and isinstance(labels, torch.Tensor)):
+            # an unknown source: a few batches from a private generator, so that the
+            # training stream is the same whether or not the check runs
+            rng = torch.Generator(device=self.device)
+            rng.manual_seed(0)
+            data, labels = (torch.cat(t) for t in zip(*(batches(rng) for _ in range(8))))
+        elif len(labels) > _SPREAD_ROWS:
+            rng = torch.Generator(device=labels.device)
+            rng.manual_seed(0)
+            rows = torch.randperm(len(labels), generator=rng, device=labels.device)[:_SPREAD_ROWS]
+            data, labels = data[rows], labels[rows]
+        n_classes = max(int(getattr(self.generator, "n_classes", 0)), int(labels.max()) + 1)
+        spread, counts = class_spread(data, labels, n_classes)
+        # classes with a handful of rows (or identical rows) may rightly give
+        # near-identical samples: they are not checked
+        spread[(counts < _MIN_ROWS_CHECKED) | ~(spread > 0)] = float("nan")
+        self._real_spread = spread
+
+    @torch.no_grad()
+    def check_health(self) -> str | None:
+        """None when the moving-average generator is healthy, else what is wrong.
+
+        Draws a few samples per class (with a private random generator) and
+        checks that they are finite and that no class has collapsed: a class's
+        samples spread less than ``collapse_ratio`` times its real samples do.
+        """
+        if self._real_spread is None:
+            return None
+        checked = torch.nonzero(~torch.isnan(self._real_spread)).flatten()
+        n_classes = len(self._real_spread)
+        per_class = max(8, min(64, 512 // max(len(checked), 1)))
+        y = checked.to(self.device).repeat_interleave(per_class)
+        if len(y) == 0:
+            y = torch.arange(n_classes, device=self.device).repeat_interleave(2)
+        rng = torch.Generator(device=self.device)
+        rng.manual_seed(self.steps_done)
+        z = torch.randn(len(y), self.latent_dim, generator=rng, device=self.device)
+        samples = self.ema(z, y, generator=rng)
+        if not torch.isfinite(samples).all():
+            return "non-finite samples from the moving-average generator"
+        if len(checked) == 0:
+            return None
+        spread, _ = class_spread(samples, y, n_classes)
+        ratio = spread.cpu()[checked.cpu()] / self._real_spread[checked.cpu()]
+        collapsed = checked.cpu()[ratio < self.config.collapse_ratio].tolist()
+        if collapsed:
+            return (
+                f"a collapsed generator (the samples of class index {collapsed} are all alike, "
+                f"spread {float(ratio.min()):.3g} of the real one)"
+            )
+        return None
+
+    def _guard_health(self) -> None:
+        problem = self.check_health()
+        if problem is None:
+            self._snapshot_generator()
+            return
+        self._recover(problem, unhealthy=True)
 
     # -- the loop -------------------------------------------------------------------
 
@@ -299,7 +393,10 @@ class GANTrainer:
         self.critic.train()
         bar = tqdm(total=n_steps, disable=verbose <= 0, desc="ganaug", leave=False)
         target = self.steps_done + n_steps
+        every = self.config.health_every
         try:
+            if every > 0:
+                self._measure_real_spread(batches)
             while self.steps_done < target:
                 metrics = self._one_step(batches)
                 if metrics is None:
@@ -311,6 +408,8 @@ class GANTrainer:
                 self.history.append(metrics)
                 if self.steps_done % self.config.snapshot_every == 0:
                     self._snapshot()
+                if every > 0 and self.steps_done % every == 0:
+                    self._guard_health()
                 bar.update(1)
                 if verbose > 0 and self.steps_done % 10 == 0:
                     bar.set_postfix(
@@ -318,6 +417,11 @@ class GANTrainer:
                     )
                 for cb in self.callbacks:
                     cb.on_step_end(self, metrics)
+            if every > 0 and n_steps > 0 and self.steps_done % every != 0:
+                # the samples come from the final moving average: check it too
+                problem = self.check_health()
+                if problem is not None:
+                    self._recover(problem, unhealthy=True)
         except KeyboardInterrupt:
             self.interrupted = True
             warnings.warn(
@@ -358,6 +462,48 @@ class GANTrainer:
         if not all(math.isfinite(v) for v in totals.values()):
             return None
         return totals
+
+
+# Rows of real data the collapse check's yardstick is measured on.
+_SPREAD_ROWS = 8192
+# Classes with fewer real rows than this are not checked for collapse.
+_MIN_ROWS_CHECKED = 5
+
+
+def _all_finite(module: nn.Module) -> bool:
+    tensors = [p.detach() for p in module.parameters()]
+    return not tensors or bool(torch.isfinite(torch.stack(torch._foreach_norm(tensors))).all())
+
+
+def class_spread(
+    x: torch.Tensor, y: torch.Tensor, n_classes: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per class: the mean over features of the standard deviation over samples.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n, ...)
+        Samples in model space.
+    y : Tensor of shape (n,)
+        Their class indices.
+    n_classes : int
+
+    Returns
+    -------
+    spread : Tensor of shape (n_classes,)
+        On the CPU, float64; NaN for classes with fewer than two samples.
+    counts : Tensor of shape (n_classes,)
+        Samples per class.
+    """
+    flat = x.detach().flatten(1).double().cpu()
+    y = y.cpu()
+    counts = torch.bincount(y, minlength=n_classes).double()
+    sums = torch.zeros(n_classes, flat.shape[1], dtype=torch.float64).index_add_(0, y, flat)
+    means = sums / counts.clamp_min(1)[:, None]
+    sq = torch.zeros_like(sums).index_add_(0, y, (flat - means[y]) ** 2)
+    std = (sq / (counts - 1).clamp_min(1)[:, None]).sqrt().mean(dim=1)
+    std[counts < 2] = float("nan")
+    return std, counts
 
 
 class BalancedBatches:

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
+from threadpoolctl import threadpool_limits
 
 __all__ = ["ColumnInfo", "Span", "TabularEncoder", "column_kind"]
 
@@ -47,6 +48,10 @@ _MIN_MODE_WEIGHT = 0.005
 # at least _SNAP_MIN_REPEATS times, are snapped to observed values on decoding.
 _SNAP_MAX_DISTINCT = 20
 _SNAP_MIN_REPEATS = 4
+# CTGAN's bound on the encoded scalar |(x - mean_k) / (4 std_k)|: tanh reaches it.
+_ALPHA_BOUND = 0.99
+# Most modes added for values that the mixture's modes cannot encode (outliers).
+_MAX_EXTRA_MODES = 10
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,7 @@ def _inferred_object_kind(series: pd.Series) -> str:
 
 
 def column_kind(series: pd.Series, categorical: bool) -> Literal["continuous", "categorical"]:
-    """Decide how a column is modelled, or raise a TypeError naming it.
+    """Decide how a column is modelled, or raise a TypeError naming it (ValueError for complex).
 
     Parameters
     ----------
@@ -136,13 +141,14 @@ def column_kind(series: pd.Series, categorical: bool) -> Literal["continuous", "
             "(`df[col].dt.total_seconds()`)."
         )
     if pd.api.types.is_complex_dtype(dtype):
-        raise TypeError(
-            f"Column {name!r} holds complex numbers, which are not supported; split it "
+        # a ValueError in scikit-learn's wording, as check_array raises for complex input
+        raise ValueError(
+            f"Complex data not supported: column {name!r} holds complex numbers; split it "
             "into real and imaginary columns."
         )
     if pd.api.types.is_numeric_dtype(dtype):
         return "categorical" if categorical else "continuous"
-    if pd.api.types.is_string_dtype(dtype) or dtype == object:
+    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         inferred = _inferred_object_kind(series)
         if inferred in ("string", "boolean", "empty"):
             return "categorical"
@@ -153,7 +159,10 @@ def column_kind(series: pd.Series, categorical: bool) -> Literal["continuous", "
             "column must hold only strings (or only numbers). Convert it, e.g. with "
             "`df[col].astype(str)` for labels or `pd.to_numeric(df[col])` for numbers."
         )
-    raise TypeError(f"Column {name!r} has unsupported dtype {dtype}.")
+    raise TypeError(
+        f"Column {name!r} has unsupported dtype {dtype}; convert it to numbers, or to "
+        "strings to model it as categories (`df[col].astype(str)`)."
+    )
 
 
 def _dtype_from_info(info: ColumnInfo) -> Any:
@@ -207,7 +216,9 @@ class TabularEncoder:
         self.n_encoded_ = self.spans_[-1].stop if self.spans_ else 0
         return self
 
-    def _fit_column(self, series: pd.Series, categorical: bool, rng: np.random.Generator) -> ColumnInfo:
+    def _fit_column(
+        self, series: pd.Series, categorical: bool, rng: np.random.Generator
+    ) -> ColumnInfo:
         kind = column_kind(series, categorical)
         dtype = series.dtype
         info = ColumnInfo(
@@ -246,7 +257,7 @@ class TabularEncoder:
         info.lower, info.upper = float(values.min()), float(values.max())
         info.is_integer = bool(
             pd.api.types.is_integer_dtype(dtype)
-            or (dtype == object and np.all(np.mod(values, 1) == 0))
+            or (pd.api.types.is_object_dtype(dtype) and np.all(np.mod(values, 1) == 0))
         )
         distinct = np.unique(values)
         if len(distinct) <= _SNAP_MAX_DISTINCT and len(distinct) * _SNAP_MIN_REPEATS <= len(values):
@@ -255,31 +266,43 @@ class TabularEncoder:
             info.means, info.stds, info.log_weights = [info.lower], [1.0], [0.0]
             return info
         self._fit_modes(info, values, rng)
+        _cover_outliers(info, values)
         return info
 
     def _fit_modes(self, info: ColumnInfo, values: np.ndarray, rng: np.random.Generator) -> None:
         if len(values) > _MAX_BGM_ROWS:
             values = rng.choice(values, _MAX_BGM_ROWS, replace=False)
         n_distinct = len(np.unique(values))
+        center = float(values.mean())
+        scale = float(values.std()) or 1.0
         mixture = BayesianGaussianMixture(
             n_components=min(self.max_modes, n_distinct),
+            # on one column "diag" fits the same modes as "full" (checked to 3
+            # decimals), without a Cholesky factorisation per component: ~2x faster
+            covariance_type="diag",
             weight_concentration_prior_type="dirichlet_process",
             weight_concentration_prior=1e-3,
             max_iter=_BGM_MAX_ITER,
             n_init=1,
             random_state=int(rng.integers(2**31 - 1)),
         )
-        with warnings.catch_warnings():
+        # threadpoolctl ships with scikit-learn; on one column of <= 500 rows extra
+        # OpenMP threads in the k-means initialisation only spin (3x slower when the
+        # cores are busy), so the mixture runs single-threaded.
+        with warnings.catch_warnings(), threadpool_limits(1, user_api="openmp"):
             # a mixture that stops at max_iter still gives usable modes
             warnings.simplefilter("ignore", ConvergenceWarning)
-            mixture.fit(values.reshape(-1, 1))
+            # on standardized values: the mixture's covariance floor (reg_covar, 1e-6)
+            # would otherwise swamp a column of magnitude 1e-12 and its priors
+            # misbehave at 1e12
+            mixture.fit(((values - center) / scale).reshape(-1, 1))
         keep = mixture.weights_ > _MIN_MODE_WEIGHT
         if not keep.any():
             keep = mixture.weights_ == mixture.weights_.max()
-        means = mixture.means_.ravel()[keep]
-        stds = np.sqrt(mixture.covariances_.ravel()[keep])
+        means = mixture.means_.ravel()[keep] * scale + center
+        stds = np.sqrt(mixture.covariances_.ravel()[keep]) * scale
         # a floor on the spread: a mode on a single repeated value has std ~ 0
-        stds = np.maximum(stds, 1e-3 * (info.upper - info.lower) + 1e-12)
+        stds = np.maximum(stds, 1e-3 * (info.upper - info.lower))
         weights = mixture.weights_[keep] / mixture.weights_[keep].sum()
         order = np.argsort(means)
         info.means = means[order].tolist()
@@ -311,6 +334,37 @@ class TabularEncoder:
 
     # -- encoding ------------------------------------------------------------------
 
+    def check_compatible(self, frame: pd.DataFrame) -> None:
+        """Raise ``ValueError`` when ``frame`` holds what this encoding has no place for.
+
+        ``warm_start`` trains on with the encoding of the first fit: a column of
+        another kind, a category not seen then, or NaN in a column that had none
+        cannot be encoded faithfully.
+        """
+        forced = set(self.categorical_features)
+        fix = "fit with warm_start=False to start again on the new data."
+        for info in self.columns_:
+            series = frame[info.name]
+            kind = column_kind(series, info.name in forced)
+            if kind != info.kind:
+                raise ValueError(
+                    f"Column {info.name!r} is {kind} now but was {info.kind} when the model "
+                    f"was fitted; {fix}"
+                )
+            missing = series.isna().to_numpy()
+            if missing.any() and not info.has_nan:
+                raise ValueError(
+                    f"Column {info.name!r} holds NaN, which it did not when the model was "
+                    f"fitted; {fix}"
+                )
+            if kind == "categorical":
+                unseen = series[(_category_codes(series, info.categories) < 0) & ~missing]
+                if len(unseen):
+                    raise ValueError(
+                        f"Column {info.name!r} holds categories not seen when the model was "
+                        f"fitted (e.g. {unseen.iloc[0]!r}); {fix}"
+                    )
+
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """Encode a DataFrame with the fitted columns into a float32 matrix."""
         blocks: list[np.ndarray] = []
@@ -331,7 +385,7 @@ class TabularEncoder:
                 modes = self._modes_of(info, values)
                 means = np.asarray(info.means)[modes]
                 stds = np.asarray(info.stds)[modes]
-                alpha = np.clip((values - means) / (4 * stds), -0.99, 0.99)
+                alpha = np.clip((values - means) / (4 * stds), -_ALPHA_BOUND, _ALPHA_BOUND)
                 blocks.append(alpha.reshape(n, 1))
                 if info.n_modes > 1:
                     blocks.append(_one_hot(modes, info.n_modes))
@@ -348,6 +402,8 @@ class TabularEncoder:
         stds = np.asarray(info.stds)
         z = (values[:, None] - means[None, :]) / stds[None, :]
         log_post = np.asarray(info.log_weights)[None, :] - np.log(stds)[None, :] - 0.5 * z * z
+        # a mode that would clip the value is chosen only when no mode can encode it
+        log_post = log_post - 1e12 * (np.abs(z) > 4 * _ALPHA_BOUND)
         return np.argmax(log_post, axis=1)
 
     # -- decoding ------------------------------------------------------------------
@@ -362,33 +418,45 @@ class TabularEncoder:
         codes : ndarray of shape (n, n_categorical)
             Index into ``categories``; ``len(categories)`` means missing.
         """
-        n = encoded.shape[0]
-        spans = iter(self.spans_)
+        tanh = [s.start for s in self.spans_ if s.activation == "tanh"]
+        softmax = [s for s in self.spans_ if s.activation == "softmax"]
+        span_codes = np.zeros((encoded.shape[0], len(softmax)), dtype=np.int64)
+        for j, span in enumerate(softmax):
+            span_codes[:, j] = np.argmax(encoded[:, span.start : span.stop], axis=1)
+        return self.decode_parts(encoded[:, tanh], span_codes)
+
+    def decode_parts(
+        self, scalars: np.ndarray, span_codes: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Like :meth:`decode_numeric`, from the tanh scalars and the category index of
+        each softmax span (in span order), which is what the generator samples."""
+        n = scalars.shape[0]
+        scalars = np.clip(scalars, -1.0, 1.0, dtype=np.float64)
+        i_tanh = i_soft = 0
         continuous: list[np.ndarray] = []
         codes: list[np.ndarray] = []
         for info in self.columns_:
             if info.kind == "categorical":
-                width = len(info.categories) + int(info.has_nan)
-                if width > 1:
-                    span = next(spans)
-                    codes.append(np.argmax(encoded[:, span.start : span.stop], axis=1))
+                if len(info.categories) + int(info.has_nan) > 1:
+                    codes.append(span_codes[:, i_soft])
+                    i_soft += 1
                 else:
-                    codes.append(np.zeros(n, dtype=np.int64) + (0 if info.categories else 0))
+                    codes.append(np.zeros(n, dtype=np.int64))
                 continue
             if info.is_constant:
                 values = np.full(n, info.lower)
             else:
-                alpha = np.clip(encoded[:, next(spans).start], -1.0, 1.0).astype(np.float64)
+                alpha = scalars[:, i_tanh]
+                i_tanh += 1
                 if info.n_modes > 1:
-                    span = next(spans)
-                    modes = np.argmax(encoded[:, span.start : span.stop], axis=1)
+                    modes = span_codes[:, i_soft]
+                    i_soft += 1
                 else:
                     modes = np.zeros(n, dtype=np.int64)
                 values = alpha * 4 * np.asarray(info.stds)[modes] + np.asarray(info.means)[modes]
             if info.has_nan and info.nan_rate < 1.0:
-                span = next(spans)
-                missing = np.argmax(encoded[:, span.start : span.stop], axis=1) == 1
-                values = np.where(missing, np.nan, values)
+                values = np.where(span_codes[:, i_soft] == 1, np.nan, values)
+                i_soft += 1
             elif info.has_nan:
                 values = np.full(n, np.nan)
             continuous.append(values)
@@ -420,13 +488,49 @@ class TabularEncoder:
                 i_cat += 1
             # an explicit dtype: pandas would otherwise turn object strings into `str`
             out.append(pd.Series(values, dtype=_dtype_from_info(info), copy=False))
-        frame = pd.concat(out, axis=1, ignore_index=True) if out else pd.DataFrame(index=range(len(codes)))
+        frame = (
+            pd.concat(out, axis=1, ignore_index=True)
+            if out
+            else pd.DataFrame(index=range(len(codes)))
+        )
         frame.columns = pd.Index([info.name for info in self.columns_])
         return frame
 
     def inverse_transform(self, encoded: np.ndarray) -> pd.DataFrame:
         """Decode a model-space matrix into a DataFrame with the original dtypes."""
         return self.to_frame(*self.decode_numeric(encoded))
+
+
+def _cover_outliers(info: ColumnInfo, values: np.ndarray) -> None:
+    """Add modes for values that no mode can encode, so that encoding loses none.
+
+    A value more than ``4 * 0.99`` standard deviations from every mode would be
+    clipped onto the nearest one: a rare outlier whose mixture component was
+    dropped as negligible, a far tail, or a value left out of the mixture's row
+    subsample. Each round gives the farthest such value, and the others on the
+    same side of the same mode, a mode that spans them.
+    """
+    for _ in range(_MAX_EXTRA_MODES):
+        means, stds = np.asarray(info.means), np.asarray(info.stds)
+        modes = TabularEncoder._modes_of(info, values)
+        alpha = (values - means[modes]) / (4 * stds[modes])
+        if np.abs(alpha).max() <= _ALPHA_BOUND:
+            return
+        worst = int(np.argmax(np.abs(alpha)))
+        group = values[
+            (modes == modes[worst])
+            & (np.abs(alpha) > _ALPHA_BOUND)
+            & (np.sign(alpha) == np.sign(alpha[worst]))
+        ]
+        low, high = float(group.min()), float(group.max())
+        floor = 1e-3 * (info.upper - info.lower)
+        means = np.append(means, (low + high) / 2)
+        stds = np.append(stds, max((high - low) / (8 * _ALPHA_BOUND) * 1.01, floor))
+        log_weights = np.append(info.log_weights, np.log(len(group) / len(values)))
+        order = np.argsort(means)
+        info.means = means[order].tolist()
+        info.stds = stds[order].tolist()
+        info.log_weights = log_weights[order].tolist()
 
 
 def _plain(value: Any) -> Any:
@@ -469,7 +573,7 @@ def _restore_continuous(info: ColumnInfo, values: np.ndarray) -> pd.Series | np.
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
         return values.astype(dtype)
     if isinstance(dtype, np.dtype):
-        return values.astype(dtype) if dtype != object else _to_objects(values, info.is_integer)
+        return values.astype(dtype) if dtype.kind != "O" else _to_objects(values, info.is_integer)
     return pd.array(np.where(missing, None, values).tolist(), dtype=dtype)
 
 

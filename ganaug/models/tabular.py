@@ -7,13 +7,14 @@ indices, not the caller's containers or labels (the estimator handles those).
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
-from ..encoders.tabular import TabularEncoder
+from ..encoders.tabular import ColumnInfo, TabularEncoder
 from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGenerator
 from ..postprocess import MomentMatcher
 from ..training import BalancedBatches, Callback, GANTrainer, TrainingConfig, private_seed
@@ -82,7 +83,9 @@ class TabularGAN:
         self.device = device
         n_features = self.encoder.n_encoded_
         with private_seed(seed):
-            generator = ConditionalGenerator(s.latent_dim, n_classes, self.encoder.spans_, s.hidden_units)
+            generator = ConditionalGenerator(
+                s.latent_dim, n_classes, self.encoder.spans_, s.hidden_units
+            )
             critic = ConditionalCritic(n_features, n_classes, s.hidden_units)
             classifier = (
                 AuxiliaryClassifier(n_features, n_classes, s.hidden_units[:1])
@@ -117,26 +120,41 @@ class TabularGAN:
             rng = torch.Generator(device=self.device)
             rng.manual_seed(seed)
             ref_y = np.repeat(np.arange(self.n_classes), _REFERENCE_ROWS)
-            continuous, _ = self.encoder.decode_numeric(self._generate_encoded(ref_y, rng))
+            continuous, _ = self._generate_numeric(ref_y, rng)
             real = self.encoder.continuous_values(frame)
             self.matcher = MomentMatcher().fit(real, y, continuous, ref_y, self.n_classes)
 
     @torch.no_grad()
-    def _generate_encoded(self, y: np.ndarray, rng: torch.Generator) -> np.ndarray:
+    def _generate_numeric(
+        self, y: np.ndarray, rng: torch.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Raw continuous values and category codes of rows of classes ``y``.
+
+        Drawn from the moving-average generator in eval mode, in chunks of at most
+        ``SAMPLE_CHUNK`` rows so that memory stays bounded whatever is asked for.
+        """
         generator = self.trainer.ema
         generator.eval()
-        chunks = []
+        scalars, codes = [], []
         for start in range(0, len(y), SAMPLE_CHUNK):
-            yb = torch.as_tensor(y[start : start + SAMPLE_CHUNK], dtype=torch.long, device=self.device)
+            yb = torch.as_tensor(
+                y[start : start + SAMPLE_CHUNK], dtype=torch.long, device=self.device
+            )
             z = torch.randn(len(yb), self.trainer.latent_dim, generator=rng, device=self.device)
-            chunks.append(generator(z, yb, generator=rng).float().cpu().numpy())
-        if not chunks:
-            return np.zeros((0, self.encoder.n_encoded_), dtype=np.float32)
-        return np.concatenate(chunks)
+            s, c = generator.sample(z, yb, rng)
+            scalars.append(s.float().cpu().numpy())
+            codes.append(c.cpu().numpy())
+        if not scalars:
+            n_tanh = sum(span.activation == "tanh" for span in self.encoder.spans_)
+            n_soft = len(self.encoder.spans_) - n_tanh
+            return self.encoder.decode_parts(
+                np.zeros((0, n_tanh), dtype=np.float32), np.zeros((0, n_soft), dtype=np.int64)
+            )
+        return self.encoder.decode_parts(np.concatenate(scalars), np.concatenate(codes))
 
     def generate(self, y: np.ndarray, rng: torch.Generator) -> pd.DataFrame:
         """Synthetic rows of classes ``y`` (class indices), as a DataFrame."""
-        continuous, codes = self.encoder.decode_numeric(self._generate_encoded(y, rng))
+        continuous, codes = self._generate_numeric(y, rng)
         if self.matcher is not None:
             continuous = self.matcher.apply(continuous, y)
         return self.encoder.to_frame(continuous, codes)
@@ -144,3 +162,103 @@ class TabularGAN:
     @property
     def history(self) -> list[dict[str, float]]:
         return self.trainer.history
+
+    # -- persistence (see ganaug/_persistence.py) ------------------------------------
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """Everything needed to sample again and to keep training, as plain values.
+
+        Returns
+        -------
+        config : dict
+            JSON-able settings, encoder columns, history and step count.
+        tensors : dict of str to Tensor
+            Network weights (generator, critic, classifier, moving average), the
+            trainer's random state and the moment-matching map, on the CPU.
+            Optimizer moments are not kept: training after loading restarts them.
+        """
+        trainer = self.trainer
+        config = {
+            "settings": {**asdict(self.settings), "hidden_units": list(self.settings.hidden_units)},
+            "categorical": list(self.categorical),
+            "n_classes": int(self.n_classes),
+            "encoder": {
+                "max_modes": self.encoder.max_modes,
+                "random_state": self.encoder.random_state,
+                "columns": [asdict(info) for info in self.encoder.columns_],
+            },
+            "training": asdict(trainer.config),
+            "steps_done": trainer.steps_done,
+            "history": trainer.history,
+        }
+        tensors: dict[str, torch.Tensor] = {"trainer.rng": trainer.rng.get_state()}
+        modules = {"generator": trainer.generator, "critic": trainer.critic, "ema": trainer.ema}
+        if trainer.classifier is not None:
+            modules["classifier"] = trainer.classifier
+        for prefix, module in modules.items():
+            for key, value in module.state_dict().items():
+                tensors[f"{prefix}.{key}"] = value.detach().cpu().contiguous().clone()
+        if self.matcher is not None:
+            tensors["matcher.scale"] = torch.from_numpy(self.matcher.scale_.copy())
+            tensors["matcher.offset"] = torch.from_numpy(self.matcher.offset_.copy())
+        return config, tensors
+
+    @classmethod
+    def from_state(
+        cls, config: dict[str, Any], tensors: dict[str, torch.Tensor], device: torch.device
+    ) -> TabularGAN:
+        """Rebuild a model saved by :meth:`get_state` on ``device``; runs no pickled code."""
+        settings = TabularSettings(**config["settings"])
+        settings.hidden_units = tuple(settings.hidden_units)
+        model = cls(settings, list(config["categorical"]))
+        model.n_classes = int(config["n_classes"])
+        model.device = device
+        enc_state = config["encoder"]
+        encoder = TabularEncoder(
+            model.categorical, enc_state["max_modes"], enc_state["random_state"]
+        )
+        encoder.columns_ = [ColumnInfo(**info) for info in enc_state["columns"]]
+        encoder.spans_ = encoder._layout()
+        encoder.n_encoded_ = encoder.spans_[-1].stop if encoder.spans_ else 0
+        model.encoder = encoder
+        n_features = encoder.n_encoded_
+        hidden = settings.hidden_units
+        generator = ConditionalGenerator(
+            settings.latent_dim, model.n_classes, encoder.spans_, hidden
+        )
+        critic = ConditionalCritic(n_features, model.n_classes, hidden)
+        has_classifier = any(k.startswith("classifier.") for k in tensors)
+        classifier = (
+            AuxiliaryClassifier(n_features, model.n_classes, hidden[:1]) if has_classifier else None
+        )
+        train_config = TrainingConfig(**config["training"])
+        trainer = GANTrainer(
+            generator, critic, settings.latent_dim, train_config, device, 0, classifier
+        )
+        modules = {
+            "generator": trainer.generator,
+            "critic": trainer.critic,
+            "ema": trainer.ema,
+            "classifier": trainer.classifier,
+        }
+        for prefix, module in modules.items():
+            if module is not None:
+                start = len(prefix) + 1
+                state = {k[start:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+                module.load_state_dict(state, strict=True)
+        try:
+            trainer.rng.set_state(tensors["trainer.rng"].to(torch.uint8).cpu())
+        except RuntimeError:
+            # a CUDA generator's state does not fit a CPU generator (fitted on GPU, loaded
+            # on CPU): only continued training draws from it, so a fixed seed will do
+            trainer.rng.manual_seed(int(config["steps_done"]))
+        trainer.steps_done = int(config["steps_done"])
+        trainer.history = [dict(h) for h in config["history"]]
+        trainer._snapshot()
+        model.trainer = trainer
+        model.matcher = None
+        if "matcher.scale" in tensors:
+            model.matcher = MomentMatcher()
+            model.matcher.scale_ = tensors["matcher.scale"].numpy().astype(np.float64)
+            model.matcher.offset_ = tensors["matcher.offset"].numpy().astype(np.float64)
+        return model

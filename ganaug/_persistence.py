@@ -1,0 +1,334 @@
+"""Save and load a fitted GANAugmenter without pickle.
+
+A model file is one safetensors file: the tensors (network weights, moment
+matching) are its payload, and everything else -- parameters, fitted
+attributes, the model's settings and encoder, the history -- is a JSON document
+in its header metadata. Loading parses JSON and copies raw tensor bytes; no code
+stored in the file can run, unlike ``pickle`` or ``torch.load`` without
+``weights_only``.
+
+JSON cannot tell a tuple from a list or an ``np.int64`` from an ``int``, and
+labels keep their exact type in ganaug, so values that plain JSON would change
+are written as small tagged objects (``{"__tuple__": [...]}``). Decoding builds
+only numpy scalars, arrays and dtypes, tuples, dicts, torch devices and
+dataclasses defined in ganaug itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ._version import __version__
+
+__all__ = ["FORMAT_VERSION", "load_augmenter", "save_augmenter"]
+
+# Bump when a file written now could be misread by an older reader.
+FORMAT_VERSION = 1
+_MAGIC = "ganaug-model"
+_METADATA_KEY = "ganaug"
+# Constructor parameters that cannot be stored; they come back as None.
+_UNSTORED_PARAMS = ("callbacks",)
+
+
+# -- tagged JSON ---------------------------------------------------------------------------
+
+
+def encode(value: Any) -> Any:
+    """``value`` as JSON-able data that :func:`decode` turns back into an equal value."""
+    if isinstance(value, np.generic):  # before str and float: np.str_, np.float64 subclass them
+        return {"__npscalar__": value.dtype.str, "value": value.item()}
+    if value is None or isinstance(value, bool | int | str | float):
+        return value  # Python's json writes and reads NaN and inf
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biufUSO":
+            raise TypeError(f"cannot store an array of dtype {value.dtype}")
+        return {
+            "__ndarray__": [encode(v) for v in value.ravel().tolist()],
+            "dtype": value.dtype.str,
+            "shape": list(value.shape),
+        }
+    if isinstance(value, np.dtype):
+        return {"__dtype__": value.str}
+    if isinstance(value, pd.api.extensions.ExtensionDtype):
+        if isinstance(value, pd.CategoricalDtype):
+            raise TypeError("cannot store a CategoricalDtype as a dtype of labels or arrays")
+        return {"__pandas_dtype__": str(value)}
+    if isinstance(value, torch.device):
+        return {"__device__": str(value)}
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("__") for k in value):
+            return {k: encode(v) for k, v in value.items()}
+        return {"__items__": [[encode(k), encode(v)] for k, v in value.items()]}
+    if type(value).__module__ == "ganaug.quality" and type(value).__name__ == "LabelGate":
+        return {"__label_gate__": _gate_state(value)}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        cls = type(value)
+        if not cls.__module__.startswith("ganaug."):
+            raise TypeError(f"cannot store an instance of {cls.__module__}.{cls.__qualname__}")
+        fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"__dataclass__": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
+    raise TypeError(f"cannot store a value of type {type(value).__qualname__}: {value!r:.80}")
+
+
+def decode(data: Any) -> Any:
+    """The value that :func:`encode` wrote; builds no objects outside a short list."""
+    if isinstance(data, list):
+        return [decode(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    if "__npscalar__" in data:
+        return np.array(data["value"], dtype=_dtype(data["__npscalar__"]))[()]
+    if "__ndarray__" in data:
+        dtype = _dtype(data["dtype"])
+        items = [decode(v) for v in data["__ndarray__"]]
+        if dtype.kind == "O":
+            flat = np.empty(len(items), dtype=object)
+            flat[:] = items
+        else:
+            flat = np.array(items, dtype=dtype)
+        return flat.reshape(data["shape"])
+    if "__dtype__" in data:
+        return _dtype(data["__dtype__"])
+    if "__pandas_dtype__" in data:
+        return pd.api.types.pandas_dtype(data["__pandas_dtype__"])
+    if "__device__" in data:
+        return torch.device(data["__device__"])
+    if "__tuple__" in data:
+        return tuple(decode(v) for v in data["__tuple__"])
+    if "__items__" in data:
+        return {_hashable(decode(k)): decode(v) for k, v in data["__items__"]}
+    if "__label_gate__" in data:
+        return _gate_from_state(data["__label_gate__"])
+    if "__dataclass__" in data:
+        return _dataclass(data["__dataclass__"], {k: decode(v) for k, v in data["fields"].items()})
+    return {k: decode(v) for k, v in data.items()}
+
+
+def _gate_state(gate: Any) -> dict[str, Any]:
+    """The label filter's fitted numbers: a scaler and a logistic regression, no pickle."""
+    steps = gate.classifier_.steps
+    return {
+        "seed": encode(gate.seed),
+        "steps": [
+            {
+                k: encode(v)
+                for k, v in vars(step).items()
+                if k.endswith("_") and not k.startswith("_")
+            }
+            for _, step in steps
+        ],
+    }
+
+
+def _gate_from_state(state: dict[str, Any]) -> Any:
+    from .quality import LabelGate, _classifier
+
+    gate = LabelGate(decode(state["seed"]))
+    classifier = _classifier(gate.seed)
+    if len(classifier.steps) != len(state["steps"]):
+        raise ValueError("the label filter in the file does not match this ganaug's")
+    for (_, step), fitted in zip(classifier.steps, state["steps"]):
+        for name, value in fitted.items():
+            setattr(step, name, decode(value))
+    gate.classifier_ = classifier
+    return gate
+
+
+def _dtype(text: str) -> np.dtype:
+    dtype = np.dtype(text)
+    if dtype.kind not in "biufUSO":
+        raise ValueError(f"unexpected dtype {text!r}")
+    return dtype
+
+
+def _hashable(key: Any) -> Any:
+    return tuple(key) if isinstance(key, list) else key
+
+
+def _dataclass(path: str, fields: dict[str, Any]) -> Any:
+    module_name, _, qualname = path.partition(":")
+    # only ganaug's own modules: a file cannot make us import anything else
+    if not (module_name.startswith("ganaug.") and qualname.isidentifier()):
+        raise ValueError(f"the file names a class outside ganaug: {path!r}")
+    cls = getattr(importlib.import_module(module_name), qualname, None)
+    if cls is None or not dataclasses.is_dataclass(cls):
+        raise ValueError(f"the file names an unknown ganaug class: {path!r}")
+    return cls(**fields)
+
+
+# -- the file ------------------------------------------------------------------------------
+
+
+def _model_classes() -> dict[str, Any]:
+    from .models.tabular import TabularGAN
+
+    classes: dict[str, Any] = {"tabular": TabularGAN}
+    try:
+        from .models.image import ImageGAN
+    except ImportError:  # the image model is optional (torchvision-free installs still work)
+        pass
+    else:
+        classes["image"] = ImageGAN
+    return classes
+
+
+def save_augmenter(augmenter: Any, path: str | os.PathLike) -> Path:
+    """Write a fitted GANAugmenter to ``path`` (one safetensors file); see ``GANAugmenter.save``."""
+    from safetensors.torch import save_file
+
+    params = augmenter.get_params(deep=False)
+    unstored = [k for k in _UNSTORED_PARAMS if params.get(k) is not None]
+    for name in unstored:
+        params[name] = None
+    if unstored:
+        warnings.warn(
+            f"{', '.join(unstored)} cannot be saved and will be None after loading.",
+            UserWarning,
+            stacklevel=3,
+        )
+    rs = params.get("random_state")
+    if rs is not None and not isinstance(rs, int | np.integer):
+        params["random_state"] = None  # a RandomState's draws were already used by fit
+    if callable(params.get("sampling_strategy")):
+        raise TypeError(
+            "sampling_strategy is a callable, which a model file cannot hold; set it to "
+            "the dict it returns (set_params(sampling_strategy=...)) before saving."
+        )
+    attributes = {k: v for k, v in vars(augmenter).items() if k not in params and k != "model_"}
+    config, tensors = augmenter.model_.get_state()
+    try:
+        document = {
+            "magic": _MAGIC,
+            "format_version": FORMAT_VERSION,
+            "ganaug_version": __version__,
+            "torch_version": torch.__version__,
+            "class": type(augmenter).__name__,
+            "model_type": augmenter.model_type_,
+            "params": encode(params),
+            "attributes": encode(attributes),
+            "model": encode(config),
+        }
+        header = json.dumps(document, allow_nan=True)
+    except TypeError as exc:
+        raise TypeError(f"This GANAugmenter cannot be saved: {exc}.") from exc
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    path = Path(path)
+    # write beside the target, then rename: a crash never leaves half a model file
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata={_METADATA_KEY: header})
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _not_a_model(path: Path, why: str) -> ValueError:
+    return ValueError(
+        f"{str(path)!r} is not a ganaug model file ({why}). Model files are written by "
+        "GANAugmenter.save; pickles and other formats are refused because loading them "
+        "could run code."
+    )
+
+
+def read_document(path: str | os.PathLike) -> tuple[dict[str, Any], Path]:
+    """The checked JSON header of a model file."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No model file at {str(path)!r}.")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as handle:
+            metadata = handle.metadata() or {}
+    except Exception as exc:  # safetensors raises its own error types on bad bytes
+        raise _not_a_model(path, f"unreadable header: {exc}") from None
+    text = metadata.get(_METADATA_KEY)
+    if text is None:
+        raise _not_a_model(path, "a safetensors file without ganaug metadata")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _not_a_model(path, f"corrupted metadata: {exc}") from None
+    if not isinstance(document, dict) or document.get("magic") != _MAGIC:
+        raise _not_a_model(path, "no ganaug signature")
+    version = document.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+        raise ValueError(
+            f"{str(path)!r} was written by ganaug {document.get('ganaug_version', '?')} in "
+            f"model-file format {version!r}; this ganaug ({__version__}) reads formats 1 to "
+            f"{FORMAT_VERSION}. Upgrade ganaug (pip install -U ganaug), or save the model "
+            "again with this version."
+        )
+    return document, path
+
+
+def load_augmenter(cls: type, path: str | os.PathLike, device: Any = None) -> Any:
+    """Rebuild a GANAugmenter from a file written by :func:`save_augmenter`."""
+    from safetensors.torch import load_file
+
+    from ._augmenter import resolve_device
+
+    document, path = read_document(path)
+    models = _model_classes()
+    model_type = document.get("model_type")
+    if model_type not in models:
+        raise ValueError(
+            f"{str(path)!r} holds a {model_type!r} model, which this ganaug ({__version__}) "
+            f"cannot load; it knows {sorted(models)}."
+        )
+    try:
+        params = decode(document["params"])
+        attributes = decode(document["attributes"])
+        config = decode(document["model"])
+        tensors = load_file(str(path), device="cpu")
+    except Exception as exc:
+        raise _not_a_model(path, f"damaged content: {exc}") from None
+    fitted_on = attributes.get("device_", torch.device("cpu"))
+    if device is None:
+        target = fitted_on
+        if fitted_on.type == "cuda" and not torch.cuda.is_available():
+            warnings.warn(
+                f"The model was fitted on {fitted_on}, which is not available here; it is "
+                "loaded on the CPU (samples for a given random_state differ from the GPU's).",
+                UserWarning,
+                stacklevel=3,
+            )
+            target = torch.device("cpu")
+        elif fitted_on.type == "mps" and not (
+            getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
+        ):
+            target = torch.device("cpu")
+    else:
+        target = resolve_device(device)
+    known = cls().get_params(deep=False)
+    augmenter = cls(**{k: v for k, v in params.items() if k in known})
+    try:
+        tensors = {k: v.to(target) for k, v in tensors.items()}
+        model = models[model_type].from_state(config, tensors, target)
+    except (KeyError, TypeError, RuntimeError) as exc:
+        raise _not_a_model(path, f"damaged model state: {exc}") from None
+    for name, value in attributes.items():
+        setattr(augmenter, name, value)
+    augmenter.model_ = model
+    augmenter.device_ = target
+    if hasattr(model, "history"):
+        augmenter.history_ = model.history
+    return augmenter

@@ -1,0 +1,436 @@
+"""The image model: a conditional DCGAN trained with differentiable augmentation.
+
+:class:`ImageGAN` knows float32 ``(N, C, H, W)`` tensors in ``[-1, 1]`` and class
+indices; the estimator converts the caller's images (see
+:mod:`ganaug.encoders.image`). Inside, images are resized to a square
+power-of-two side and back, so any ``H x W`` from 8 to 128 works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..augment import DiffAugment
+from ..encoders.image import DatasetImages, ImageInput, ImageResizer, check_images, is_image_stack
+from ..losses import generator_loss
+from ..networks.conv import ConvClassifier, ConvCritic, ConvGenerator
+from ..training import BalancedBatches, Callback, GANTrainer, TrainingConfig, private_seed
+
+__all__ = [
+    "CheckedImages",
+    "ImageGAN",
+    "ImageSettings",
+    "check_image_data",
+    "default_image_steps",
+    "fit_image_model",
+    "image_settings",
+    "is_image_data",
+]
+
+# Images generated per forward pass: bounds memory whatever the caller asks for.
+SAMPLE_CHUNK = 256
+# Batches of the moving-average generator used to re-estimate its batch-norm statistics.
+_CALIBRATION_BATCHES = 8
+
+
+class DiverseGANTrainer(GANTrainer):
+    """GANTrainer with the mode-seeking term of MSGAN on the generator.
+
+    Mao et al. [1]_: for two noise vectors of the same class, the generator pays
+    ``|z1 - z2| / |G(z1) - G(z2)|``, so that it cannot map every noise vector of
+    a class to the same image (which a conditional generator trained on a few
+    dozen images per class otherwise does).
+
+    References
+    ----------
+    .. [1] Q. Mao, H.-Y. Lee, H.-Y. Tseng, S. Ma, M.-H. Yang, "Mode Seeking
+       Generative Adversarial Networks for Diverse Image Synthesis", CVPR 2019.
+    """
+
+    diversity_weight: float = 1.0
+
+    def generator_step(self, y: torch.Tensor) -> dict[str, float] | None:
+        """One generator update on pairs of samples of the same classes."""
+        half = len(y) // 2
+        if half == 0 or self.diversity_weight <= 0:
+            return super().generator_step(y)
+        y = torch.cat([y[:half], y[:half]])
+        z = self.noise(len(y))
+        fake = self.generator(z, y, generator=self.rng)
+        loss = generator_loss(self.config.loss, self.critic(self._critic_view(fake), y))
+        metrics = {"loss_g": loss.detach()}
+        if self.classifier is not None and self.config.aux_weight > 0:
+            aux = F.cross_entropy(self.classifier(fake), y)
+            loss = loss + self.config.aux_weight * aux
+            metrics["aux_g"] = aux.detach()
+        dz = (z[:half] - z[half:]).abs().mean(1)
+        dx = (fake[:half] - fake[half:]).abs().flatten(1).mean(1)
+        seeking = (dz / (dx + 1e-5)).mean() * 0.1  # dz/dx starts near 10: scaled to ~1
+        loss = loss + self.diversity_weight * seeking
+        metrics["ms_g"] = seeking.detach()
+        if not self._update(self.opt_g, self.generator, loss):
+            return None
+        return {k: float(v) for k, v in metrics.items()}
+
+
+def default_image_steps(n_samples: int) -> int:
+    """Generator steps for ``n_samples`` training images.
+
+    One critic step per generator step (hinge loss with DiffAugment). On the
+    digits benchmark (about 690 images of 8x8, five classes of 12) label
+    fidelity passed 0.95 by 250 steps, while the balanced accuracy of a
+    classifier trained on the balanced data kept rising to 1,200 steps (0.915
+    at 500, 0.921 at 1,200); 1,200 steps take about 2 minutes on two CPU cores.
+    The budget grows with the data, from 1,000 to 4,000 steps.
+    """
+    return int(np.clip(500 + n_samples, 1000, 4000))
+
+
+@dataclass
+class ImageSettings:
+    """What the estimator's parameters mean for the image model."""
+
+    latent_dim: int = 64
+    base_width: int = 32
+    batch_size: int = 64
+    n_critic: int = 1
+    learning_rate: float = 2e-4
+    loss: str = "hinge"
+    aux_weight: float = 1.0
+    augment: Sequence[str] = field(default_factory=lambda: ("color", "translation", "cutout"))
+
+    def __post_init__(self) -> None:
+        self.augment = tuple(self.augment)
+
+
+class ImageGAN:
+    """A conditional DCGAN for one image size.
+
+    Parameters
+    ----------
+    settings : ImageSettings
+    channels, height, width : int
+        Shape of the caller's images.
+    """
+
+    def __init__(self, settings: ImageSettings, channels: int, height: int, width: int) -> None:
+        self.settings = settings
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.resizer = ImageResizer(height, width)
+        self.trainer: GANTrainer | None = None
+        self._history: list[dict[str, float]] = []
+
+    def _make_generator(self) -> ConvGenerator:
+        s = self.settings
+        return ConvGenerator(
+            s.latent_dim, self.n_classes, self.channels, self.resizer.side, s.base_width
+        )
+
+    def build(
+        self,
+        images: Any,
+        y: np.ndarray,
+        n_classes: int,
+        seed: int,
+        device: torch.device,
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
+        """Create the networks and the trainer (the images themselves are not used)."""
+        s = self.settings
+        self.n_classes = n_classes
+        self.device = device
+        side = self.resizer.side
+        with private_seed(seed):
+            generator = self._make_generator()
+            critic = ConvCritic(n_classes, self.channels, side, s.base_width)
+            classifier = ConvClassifier(n_classes, self.channels) if s.aux_weight > 0 else None
+        config = TrainingConfig(
+            batch_size=min(s.batch_size, len(y)),
+            n_critic=s.n_critic,
+            learning_rate=s.learning_rate,
+            betas=(0.0, 0.99) if s.loss == "hinge" else (0.5, 0.9),
+            loss=s.loss,
+            aux_weight=s.aux_weight,
+            # the trainer's collapse check reads the moving-average generator in eval()
+            # mode, whose batch-norm statistics are only calibrated after training
+            health_every=0,
+        )
+        augment = DiffAugment(s.augment) if s.augment else None
+        self.trainer = DiverseGANTrainer(
+            generator,
+            critic,
+            s.latent_dim,
+            config,
+            device,
+            seed + 1,
+            classifier,
+            augment,
+            callbacks,
+        )
+
+    def batches(
+        self, images: torch.Tensor, y: np.ndarray
+    ) -> Callable[[torch.Generator], tuple[torch.Tensor, torch.Tensor]]:
+        """Class-balanced batches of in-memory images, resized for the networks."""
+        data = self.resizer.to_model(images).to(self.device)
+        labels = torch.as_tensor(y, dtype=torch.long, device=self.device)
+        return BalancedBatches(data, labels, self.trainer.config.batch_size)
+
+    def train(
+        self,
+        images: torch.Tensor | Callable[[torch.Generator], tuple[torch.Tensor, torch.Tensor]],
+        y: np.ndarray,
+        n_steps: int,
+        verbose: int,
+        seed: int,
+    ) -> None:
+        """Train on a ``(N, C, H, W)`` tensor in ``[-1, 1]``, or on a batch source.
+
+        A batch source is a callable ``source(generator) -> (x, y)`` that returns
+        images already at the networks' side (see :meth:`batches`).
+        """
+        source = images if callable(images) else self.batches(images, y)
+        self.trainer.train(source, n_steps, verbose)
+        self._calibrate(seed)
+
+    @torch.no_grad()
+    def _calibrate(self, seed: int) -> None:
+        """Re-estimate the batch-norm statistics of the moving-average generator.
+
+        The trainer copies the training generator's running statistics, which
+        belong to other weights than the averaged ones; sampling in eval() mode
+        with them blurs the images.
+        """
+        ema = self.trainer.ema
+        norms = [m for m in ema.modules() if isinstance(m, nn.BatchNorm2d)]
+        rng = torch.Generator(device=self.device)
+        rng.manual_seed(seed)
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # a plain average over the calibration batches
+        ema.train()
+        for _ in range(_CALIBRATION_BATCHES):
+            y = torch.randint(self.n_classes, (SAMPLE_CHUNK,), generator=rng, device=self.device)
+            z = torch.randn(
+                SAMPLE_CHUNK, self.settings.latent_dim, generator=rng, device=self.device
+            )
+            ema(z, y)
+        for m in norms:
+            m.momentum = 0.1
+        ema.eval()
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator used for sampling (the moving average)."""
+        return self._sampler if self.trainer is None else self.trainer.ema
+
+    @torch.no_grad()
+    def generate(self, y: np.ndarray, rng: torch.Generator) -> torch.Tensor:
+        """Synthetic images of classes ``y`` (indices): CPU ``(N, C, H, W)`` in ``[-1, 1]``."""
+        generator = self.sampler
+        generator.eval()
+        chunks = []
+        for start in range(0, len(y), SAMPLE_CHUNK):
+            yb = torch.as_tensor(
+                y[start : start + SAMPLE_CHUNK], dtype=torch.long, device=self.device
+            )
+            z = torch.randn(len(yb), self.settings.latent_dim, generator=rng, device=self.device)
+            chunks.append(self.resizer.from_model(generator(z, yb, generator=rng)).float().cpu())
+        if not chunks:
+            return torch.zeros(0, self.channels, self.height, self.width)
+        return torch.cat(chunks).clamp_(-1.0, 1.0)
+
+    @property
+    def history(self) -> list[dict[str, float]]:
+        return self.trainer.history if self.trainer is not None else self._history
+
+    @property
+    def steps_done(self) -> int:
+        return self.trainer.steps_done if self.trainer is not None else self._steps_done
+
+    # -- persistence ----------------------------------------------------------------
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+        """JSON-able configuration and the sampling generator's tensors."""
+        config = {
+            "kind": "image",
+            "settings": {**asdict(self.settings), "augment": list(self.settings.augment)},
+            "channels": self.channels,
+            "height": self.height,
+            "width": self.width,
+            "n_classes": self.n_classes,
+            "steps_done": self.steps_done,
+            "history": [dict(h) for h in self.history],
+        }
+        tensors = {
+            f"generator.{k}": v.detach().cpu().contiguous()
+            for k, v in self.sampler.state_dict().items()
+        }
+        return config, tensors
+
+    @classmethod
+    def from_state(
+        cls, config: dict[str, Any], tensors: dict[str, torch.Tensor], device: torch.device
+    ) -> ImageGAN:
+        """Rebuild a model that samples as the saved one did (it cannot train further)."""
+        model = cls(
+            ImageSettings(**config["settings"]),
+            config["channels"],
+            config["height"],
+            config["width"],
+        )
+        model.n_classes = int(config["n_classes"])
+        model.device = torch.device(device)
+        with private_seed(0):
+            generator = model._make_generator()
+        prefix = "generator."
+        generator.load_state_dict(
+            {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+        )
+        model._sampler = generator.to(model.device).eval().requires_grad_(False)
+        model._history = [dict(h) for h in config.get("history", [])]
+        model._steps_done = int(config.get("steps_done", 0))
+        return model
+
+
+# -- what the estimator calls ----------------------------------------------------------
+
+
+def is_image_data(X: Any) -> bool:
+    """True for what ``model="auto"`` trains the image model on."""
+    from torch.utils.data import Dataset
+
+    return is_image_stack(X) or isinstance(X, Dataset)
+
+
+class CheckedImages:
+    """What the estimator's ``_check_X_y`` hands on for images.
+
+    ``images`` is a float32 ``(N, C, H, W)`` tensor in ``[-1, 1]`` for in-memory
+    input; ``stream`` the :class:`DatasetImages` for a torch Dataset.
+    """
+
+    def __init__(
+        self,
+        images: torch.Tensor | None,
+        stream: DatasetImages | None,
+        original: Any,
+        info: ImageInput,
+    ) -> None:
+        self.images = images
+        self.stream = stream
+        self.original = original
+        self.info = info
+
+    def __len__(self) -> int:
+        return len(self.stream) if self.stream is not None else len(self.images)
+
+
+def check_image_data(X: Any, y: Any, image_layout: str) -> tuple[CheckedImages, Any]:
+    """Read images (stack or Dataset) and return them with the raw labels to check."""
+    from torch.utils.data import Dataset
+
+    if isinstance(X, Dataset) and not is_image_stack(X):
+        if y is not None:
+            raise ValueError(
+                "y must be None when X is a torch Dataset: the labels come from its "
+                "(image, label) pairs."
+            )
+        stream = DatasetImages(X, image_layout)
+        return CheckedImages(None, stream, X, stream.info), stream.labels
+    if not is_image_stack(X):
+        shape = getattr(X, "shape", None)
+        raise ValueError(
+            f"model='image' needs images shaped (N, H, W), (N, H, W, C) or (N, C, H, W), or "
+            f"a torch Dataset of (image, label) pairs; got {type(X).__name__} of shape {shape}."
+        )
+    if y is None:
+        raise ValueError("y is None; pass one class label per image.")
+    images, info = check_images(X, image_layout)
+    return CheckedImages(images, None, X, info), y
+
+
+class DatasetBatches:
+    """Class-balanced batches streamed from a Dataset, resized for the networks."""
+
+    def __init__(
+        self,
+        stream: DatasetImages,
+        y: np.ndarray,
+        batch_size: int,
+        resizer: ImageResizer,
+        device: torch.device,
+    ) -> None:
+        self.stream = stream
+        self.order = np.argsort(y, kind="stable")
+        self.counts = np.bincount(y)
+        self.starts = np.cumsum(self.counts) - self.counts
+        self.batch_size = batch_size
+        self.resizer = resizer
+        self.device = device
+
+    def __call__(self, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        n_classes = len(self.counts)
+        y = torch.randint(n_classes, (self.batch_size,), generator=generator, device=self.device)
+        u = torch.rand(self.batch_size, generator=generator, device=self.device)
+        y_np = y.cpu().numpy()
+        within = np.minimum(
+            (u.cpu().numpy() * self.counts[y_np]).astype(np.int64), self.counts[y_np] - 1
+        )
+        rows = self.order[self.starts[y_np] + within]
+        x = self.resizer.to_model(self.stream.load(rows)).to(self.device)
+        return x, y
+
+
+def image_settings(params: Any) -> ImageSettings:
+    """Image settings from the estimator's parameters (``"auto"`` values resolved here).
+
+    ``loss="auto"`` is the hinge loss, ``n_critic="auto"`` one critic step per
+    generator step, ``batch_size="auto"`` 64. ``hidden_units`` and
+    ``moment_matching`` concern tables only.
+    """
+    return ImageSettings(
+        latent_dim=params.latent_dim,
+        batch_size=64 if params.batch_size == "auto" else int(params.batch_size),
+        n_critic=1 if params.n_critic == "auto" else int(params.n_critic),
+        learning_rate=params.learning_rate,
+        loss="hinge" if params.loss == "auto" else params.loss,
+        aux_weight=params.aux_weight,
+    )
+
+
+def fit_image_model(
+    model: ImageGAN | None,
+    checked: CheckedImages,
+    y_idx: np.ndarray,
+    n_classes: int,
+    settings: ImageSettings,
+    n_steps: int | None,
+    seeds: Sequence[int],
+    device: torch.device,
+    verbose: int,
+    callbacks: Sequence[Callback],
+) -> ImageGAN:
+    """Build (unless ``model`` continues) and train the image model; returns it."""
+    info = checked.info
+    if model is None:
+        model = ImageGAN(settings, info.channels, info.height, info.width)
+        model.build(None, y_idx, n_classes, int(seeds[0]), device, callbacks)
+    steps = default_image_steps(len(checked)) if n_steps is None else n_steps
+    if checked.stream is not None:
+        source = DatasetBatches(
+            checked.stream, y_idx, model.trainer.config.batch_size, model.resizer, device
+        )
+        model.train(source, y_idx, steps, verbose, int(seeds[1]))
+    else:
+        model.train(checked.images, y_idx, steps, verbose, int(seeds[1]))
+    return model

@@ -1,0 +1,350 @@
+"""Quality of synthetic samples: a label-fidelity gate and a per-class report.
+
+Both work on features that need no pretrained weights: the tabular model's own
+encoding of a table (one-hot categories, normalised numbers), or raw pixels for
+images (average-pooled to at most 16x16 so that a linear model stays fast).
+
+- :class:`LabelGate`: a classifier trained on the real training data reads each
+  synthetic sample; samples it assigns to another class are rejected and drawn
+  again (``filter_samples=True``).
+- :func:`quality_table`: label fidelity, detection AUC and distance-to-closest-
+  record ratio per class, against held-out real data (``quality_report``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.neighbors import NearestNeighbors
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from torch.nn import functional as F
+
+__all__ = ["LabelGate", "features", "gated_generate", "quality_table", "take", "concat"]
+
+# Rounds of redrawing rejected samples before a class is given up on.
+MAX_ROUNDS = 10
+_POOLED_SIDE = 16
+
+
+def features(model: Any, samples: Any) -> np.ndarray:
+    """Numeric features of samples in model space (a DataFrame or an image tensor)."""
+    if isinstance(samples, torch.Tensor):
+        x = samples.float()
+        h, w = x.shape[-2:]
+        if h > _POOLED_SIDE or w > _POOLED_SIDE:
+            x = F.adaptive_avg_pool2d(x, (min(h, _POOLED_SIDE), min(w, _POOLED_SIDE)))
+        return x.flatten(1).numpy().astype(np.float64)
+    return np.asarray(model.encoder.transform(samples), dtype=np.float64)
+
+
+def take(samples: Any, rows: np.ndarray) -> Any:
+    """Rows of a DataFrame or tensor."""
+    if isinstance(samples, pd.DataFrame):
+        return samples.iloc[rows].reset_index(drop=True)
+    return samples[torch.as_tensor(rows, dtype=torch.long)]
+
+
+def concat(parts: list[Any]) -> Any:
+    """Concatenate DataFrames or tensors along the sample axis."""
+    if isinstance(parts[0], pd.DataFrame):
+        return pd.concat(parts, axis=0, ignore_index=True)
+    return torch.cat(parts)
+
+
+def _classifier(seed: int) -> Any:
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
+
+
+class LabelGate:
+    """A classifier of the real data that accepts a synthetic sample if it agrees on its class.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the classifier.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    def fit(self, X: np.ndarray, y_idx: np.ndarray) -> LabelGate:
+        """Train on real features ``X`` of classes ``y_idx``."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence warnings on tiny classes
+            self.classifier_ = _classifier(self.seed).fit(X, y_idx)
+        return self
+
+    def accept(self, X: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
+        """Boolean mask: the classifier reads class ``y_idx`` in each row of ``X``."""
+        if len(X) == 0:
+            return np.zeros(0, dtype=bool)
+        return self.classifier_.predict(X) == y_idx
+
+
+def gated_generate(
+    generate: Callable[[np.ndarray, torch.Generator], Any],
+    featurize: Callable[[Any], np.ndarray],
+    gate: LabelGate,
+    y_idx: np.ndarray,
+    rng: torch.Generator,
+    n_classes: int,
+    max_rounds: int = MAX_ROUNDS,
+) -> tuple[Any, np.ndarray, dict[int, float]]:
+    """Draw samples of classes ``y_idx`` and redraw those the gate rejects.
+
+    Returns
+    -------
+    samples, labels
+        Accepted samples and their class indices, ordered by class as ``y_idx``
+        asks; a class that cannot be filled in ``max_rounds`` comes back short
+        (with a warning).
+    rejection_rate : dict
+        Share of drawn samples rejected, per class index drawn.
+    """
+    wanted = np.bincount(y_idx, minlength=n_classes)
+    kept: dict[int, list[Any]] = {c: [] for c in range(n_classes)}
+    have = np.zeros(n_classes, dtype=np.int64)
+    drawn = np.zeros(n_classes, dtype=np.int64)
+    rejected = np.zeros(n_classes, dtype=np.int64)
+    for _ in range(max_rounds):
+        missing = wanted - have
+        if not missing.any():
+            break
+        # ask for more than is missing, in proportion to what was rejected so far
+        rate = np.where(drawn > 0, rejected / np.maximum(drawn, 1), 0.0)
+        ask = np.where(missing > 0, np.ceil(missing / np.maximum(1 - rate, 0.1)), 0).astype(
+            np.int64
+        )
+        batch_y = np.repeat(np.arange(n_classes), ask)
+        samples = generate(batch_y, rng)
+        ok = gate.accept(featurize(samples), batch_y)
+        for c in np.flatnonzero(ask):
+            rows = np.flatnonzero((batch_y == c) & ok)[: missing[c]]
+            drawn[c] += ask[c]
+            rejected[c] += int(((batch_y == c) & ~ok).sum())
+            if len(rows):
+                kept[c].append(take(samples, rows))
+                have[c] += len(rows)
+    short = np.flatnonzero(have < wanted)
+    if len(short):
+        warnings.warn(
+            f"The label-fidelity filter could not fill class index(es) {short.tolist()} in "
+            f"{max_rounds} rounds ({(wanted - have)[short].tolist()} samples short): the "
+            "classifier of the real data reads most of their synthetic samples as another "
+            "class. Train longer (max_steps) or set filter_samples=False.",
+            UserWarning,
+            stacklevel=3,
+        )
+    # the caller's order: y_idx lists classes in the order it asked for them
+    order = list(dict.fromkeys(int(c) for c in y_idx))
+    parts = [p for c in order for p in kept[c]]
+    labels = np.concatenate(
+        [np.full(have[c], c, dtype=np.int64) for c in order] or [np.zeros(0, np.int64)]
+    )
+    samples = concat(parts) if parts else generate(np.zeros(0, dtype=np.int64), rng)
+    rates = {c: float(rejected[c] / drawn[c]) for c in range(n_classes) if drawn[c] > 0}
+    return samples, labels, rates
+
+
+def _median_nn_distance(reference: np.ndarray, queries: np.ndarray, exclude_self: bool) -> float:
+    k = 2 if exclude_self else 1
+    if len(reference) < k or len(queries) == 0:
+        return float("nan")
+    nn = NearestNeighbors(n_neighbors=k).fit(reference)
+    dist, _ = nn.kneighbors(queries)
+    return float(np.median(dist[:, k - 1]))
+
+
+def quality_table(
+    real: np.ndarray,
+    y_real: np.ndarray,
+    synthetic: np.ndarray,
+    y_synthetic: np.ndarray,
+    classes: np.ndarray,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Per-class quality of synthetic samples against held-out real ones.
+
+    Parameters
+    ----------
+    real, synthetic : ndarray of shape (n, n_features)
+        Features of held-out real samples and of synthetic samples.
+    y_real, y_synthetic : ndarray of shape (n,)
+        Their class indices.
+    classes : ndarray
+        Class labels, indexed by the class indices.
+
+    Returns
+    -------
+    DataFrame, one row per class present in ``y_real``, with columns
+    ``n_real``, ``n_synthetic``, ``label_fidelity`` (share of synthetic samples
+    that a logistic regression trained on the held-out real data assigns to
+    their class), ``detection_auc`` (cross-validated ROC AUC of a gradient-boosted
+    real-vs-synthetic classifier; 0.5 means indistinguishable; NaN with fewer
+    than 6 real samples) and ``dcr_ratio`` (median distance from a synthetic
+    sample to its closest held-out real sample of the class, over the median
+    distance from a held-out real sample to its closest other one; about 1 when
+    synthetic samples sit among real ones as real ones do, near 0 for copies).
+    """
+    scaler = StandardScaler().fit(real)
+    real_s, syn_s = scaler.transform(real), scaler.transform(synthetic)
+    present = np.unique(y_real)
+    fidelity = {}
+    if len(present) >= 2:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = _classifier(seed).fit(real, y_real)
+        predicted = reader.predict(synthetic) if len(synthetic) else np.zeros(0, dtype=np.int64)
+        for c in present:
+            mask = y_synthetic == c
+            fidelity[c] = float((predicted[mask] == c).mean()) if mask.any() else float("nan")
+    rows = []
+    for c in present:
+        r, s = real_s[y_real == c], syn_s[y_synthetic == c]
+        auc = float("nan")
+        if len(r) >= 6 and len(s) >= 6:
+            s_used = s[: max(len(r), 6)]
+            Xd = np.concatenate([r, s_used])
+            yd = np.r_[np.zeros(len(r)), np.ones(len(s_used))]
+            folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
+            detector = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+            auc = float(np.mean(cross_val_score(detector, Xd, yd, cv=folds, scoring="roc_auc")))
+        dcr = _median_nn_distance(r, s, exclude_self=False) / _median_nn_distance(
+            r, r, exclude_self=True
+        )
+        rows.append(
+            {
+                "class": classes[c],
+                "n_real": int(len(r)),
+                "n_synthetic": int(len(s)),
+                "label_fidelity": fidelity.get(c, float("nan")),
+                "detection_auc": auc,
+                "dcr_ratio": dcr,
+            }
+        )
+    return pd.DataFrame(rows).set_index("class")
+
+
+# -- what the estimator calls ----------------------------------------------------------
+
+# Real images per class read from a Dataset to train the gate's classifier.
+_GATE_IMAGES_PER_CLASS = 500
+# Samples per class drawn after fit to measure the gate's rejection rate.
+_GATE_PROBE = 100
+
+
+def _real_model_space(checked: Any, y_idx: np.ndarray, seed: int) -> tuple[Any, np.ndarray]:
+    """Real training samples in model space (a bounded subset for a Dataset)."""
+    if isinstance(checked, pd.DataFrame):
+        return checked, y_idx
+    if checked.images is not None:
+        return checked.images, y_idx
+    rng = np.random.default_rng(seed)
+    rows = np.concatenate(
+        [
+            rng.permutation(np.flatnonzero(y_idx == c))[:_GATE_IMAGES_PER_CLASS]
+            for c in np.unique(y_idx)
+        ]
+    )
+    return checked.stream.load(rows), y_idx[rows]
+
+
+def fit_gate(
+    estimator: Any, model: Any, checked: Any, y_idx: np.ndarray, classes: np.ndarray, seed: int
+) -> LabelGate | None:
+    """The label-fidelity gate for ``filter_samples=True`` (else None).
+
+    Also sets ``estimator.rejection_rate_`` from a probe draw of 100 samples per class.
+    """
+    if not estimator.filter_samples:
+        return None
+    n_classes = len(classes)
+    real, y_real = _real_model_space(checked, y_idx, seed)
+    gate = LabelGate(seed).fit(features(model, real), y_real)
+    rng = torch.Generator(device=model.device)
+    rng.manual_seed(seed)
+    probe = np.repeat(np.arange(n_classes), _GATE_PROBE)
+    samples = model.generate(probe, rng)
+    ok = gate.accept(features(model, samples), probe)
+    rates = {c: float(1 - ok[probe == c].mean()) for c in range(n_classes)}
+    estimator.rejection_rate_ = _by_label(classes, rates)
+    if estimator.verbose > 0:
+        shown = ", ".join(f"{k!r}: {v:.1%}" for k, v in estimator.rejection_rate_.items())
+        print(f"ganaug: the label filter rejects per class {{{shown}}}")
+    return gate
+
+
+def _by_label(classes: np.ndarray, rates: dict[int, float]) -> dict[Any, float]:
+    return {
+        (classes[c].item() if isinstance(classes[c], np.generic) else classes[c]): r
+        for c, r in rates.items()
+    }
+
+
+def gated_draw(estimator: Any, y_idx: np.ndarray, rng: torch.Generator) -> tuple[Any, np.ndarray]:
+    """Generate through the estimator's gate; updates ``rejection_rate_``."""
+    model = estimator.model_
+    samples, labels, rates = gated_generate(
+        model.generate,
+        lambda s: features(model, s),
+        estimator._gate,
+        y_idx,
+        rng,
+        len(estimator.classes_),
+    )
+    if rates:
+        estimator.rejection_rate_ = {
+            **getattr(estimator, "rejection_rate_", {}),
+            **_by_label(estimator.classes_, rates),
+        }
+    return samples, labels
+
+
+def quality_report(estimator: Any, X: Any, y: Any) -> pd.DataFrame:
+    """The table behind ``GANAugmenter.quality_report`` (see its docstring)."""
+    from ._validation import check_labels, check_table
+    from .encoders.image import check_images
+
+    model = estimator.model_
+    if estimator.model_type_ == "image":
+        real, _ = check_images(X, estimator.image_layout)
+    else:
+        real, _ = check_table(X, estimator.categorical_features)
+    y_arr = check_labels(y, len(real))
+    index_of = {
+        (c.item() if isinstance(c, np.generic) else c): i for i, c in enumerate(estimator.classes_)
+    }
+    unknown = sorted({v for v in y_arr.tolist() if v not in index_of}, key=str)
+    if unknown:
+        raise ValueError(
+            f"y holds labels the augmenter was not fitted on: {unknown[:5]}; "
+            f"known classes are {list(index_of)}."
+        )
+    y_idx = np.array([index_of[v] for v in y_arr.tolist()], dtype=np.int64)
+    counts = np.bincount(y_idx, minlength=len(estimator.classes_))
+    wanted = np.repeat(np.arange(len(counts)), np.where(counts > 0, np.maximum(counts, 100), 0))
+    rng = torch.Generator(device=model.device)
+    rng.manual_seed(int(estimator._sample_seed))
+    if getattr(estimator, "_gate", None) is not None:
+        synthetic, y_syn, _ = gated_generate(
+            model.generate, lambda s: features(model, s), estimator._gate, wanted, rng, len(counts)
+        )
+    else:
+        synthetic, y_syn = model.generate(wanted, rng), wanted
+    table = quality_table(
+        features(model, real), y_idx, features(model, synthetic), y_syn, estimator.classes_
+    )
+    if getattr(estimator, "rejection_rate_", None):
+        table["rejection_rate"] = [
+            estimator.rejection_rate_.get(c, float("nan")) for c in table.index
+        ]
+    return table

@@ -1,0 +1,169 @@
+"""The image model: losses, determinism, Dataset streaming, persistence state, digits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from torch.utils.data import Dataset
+
+from ganaug import GANAugmenter
+from ganaug.augment import DiffAugment
+from ganaug.models.image import ImageGAN
+
+
+def _digits(n: int | None = None):
+    X, y = load_digits(return_X_y=True)
+    images = np.round(X.reshape(-1, 8, 8) * (255 / 16)).astype(np.uint8)
+    return (images, y) if n is None else (images[:n], y[:n])
+
+
+def _small(**kw):
+    params = {"max_steps": 2, "batch_size": 8, "n_jobs": 1, "random_state": 0, **kw}
+    return GANAugmenter(**params)
+
+
+@pytest.mark.parametrize("loss", ["hinge", "bce", "wgan-gp"])
+def test_each_loss_trains_a_few_steps(loss):
+    X, y = _digits(40)
+    aug = _small(loss=loss).fit(X, y)
+    assert aug.n_steps_ == 2
+    assert all(np.isfinite(h["loss_d"]) for h in aug.history_)
+    assert ("gp" in aug.history_[0]) == (loss == "wgan-gp")
+    X_new, _ = aug.sample(6)
+    assert X_new.shape == (6, 8, 8)
+
+
+def test_default_loss_for_images_is_hinge():
+    X, y = _digits(40)
+    aug = _small().fit(X, y)
+    assert aug.model_.settings.loss == "hinge"
+    assert aug.model_.settings.n_critic == 1
+
+
+def test_random_state_makes_results_repeatable():
+    X, y = _digits(40)
+    a = _small(random_state=3).fit_resample(X, y)[0]
+    b = _small(random_state=3).fit_resample(X, y)[0]
+    c = _small(random_state=4).fit_resample(X, y)[0]
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a[40:], c[40:])
+
+
+def test_global_rngs_are_untouched():
+    X, y = _digits(40)
+    torch_state = torch.get_rng_state()
+    np_state = np.random.get_state()[1].copy()  # noqa: NPY002
+    _small().fit(X, y).sample(5)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], np_state)  # noqa: NPY002
+
+
+def test_diffaugment_uses_only_the_given_generator():
+    x = torch.rand(4, 3, 16, 16) * 2 - 1
+    g1, g2 = torch.Generator().manual_seed(0), torch.Generator().manual_seed(0)
+    out1, out2 = DiffAugment()(x, g1), DiffAugment()(x, g2)
+    assert torch.equal(out1, out2) and not torch.equal(out1, x)
+    assert out1.shape == x.shape
+
+
+class _ListDataset(Dataset):
+    """An in-test Dataset that counts how many items were read in one go."""
+
+    def __init__(self, images, labels):
+        self.images, self.labels = images, labels
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return torch.as_tensor(self.images[i]).unsqueeze(0), int(self.labels[i])
+
+
+def test_fit_streams_from_a_dataset():
+    X, y = _digits(40)
+    ds = _ListDataset(X, y)
+    aug = _small().fit(ds, None)
+    assert aug.model_type_ == "image"
+    assert sorted(aug.class_counts_) == sorted(set(y.tolist()))
+    assert aug.class_counts_[0] == int((y == 0).sum())
+    X_new, y_new = aug.sample(4, y=3)
+    # dataset items are (1, 8, 8) uint8 tensors: synthetic items come back alike
+    assert isinstance(X_new, torch.Tensor) and X_new.dtype == torch.uint8
+    assert tuple(X_new.shape) == (4, 1, 8, 8)
+    assert list(y_new) == [3] * 4
+    with pytest.raises(ValueError, match="y must be None"):
+        _small().fit(ds, y)
+
+
+def test_dataset_with_mixed_sizes_fails_before_training():
+    images = [np.zeros((8, 8), np.uint8)] * 5 + [np.zeros((9, 9), np.uint8)] * 5
+    ds = _ListDataset(images, [0, 1] * 5)
+    with pytest.raises(ValueError, match="different shapes"):
+        _small().fit(ds, None)
+
+
+def test_dataset_with_nan_pixels_fails():
+    images = [np.full((8, 8), 0.5, np.float32) for _ in range(10)]
+    images[7][3, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        _small().fit(_ListDataset(images, [0, 1] * 5), None)
+
+
+def test_state_rebuilds_a_sampler_with_the_same_output():
+    X, y = _digits(40)
+    aug = _small().fit(X, y)
+    config, tensors = aug.model_.get_state()
+    import json
+
+    json.dumps(config)  # JSON-able
+    assert all(isinstance(t, torch.Tensor) for t in tensors.values())
+    rebuilt = ImageGAN.from_state(config, tensors, torch.device("cpu"))
+    labels = np.array([0, 1, 2, 3])
+    a = aug.model_.generate(labels, torch.Generator().manual_seed(5))
+    b = rebuilt.generate(labels, torch.Generator().manual_seed(5))
+    assert torch.equal(a, b)
+    assert rebuilt.steps_done == aug.n_steps_
+
+
+def test_digits_end_to_end_label_fidelity():
+    """Classes 0-4 cut to 10%: a classifier of all real digits reads the synthetic ones."""
+    X, y = _digits()
+    rng = np.random.default_rng(0)
+    keep = np.concatenate(
+        [
+            rng.choice(
+                np.flatnonzero(y == c), (y == c).sum() // (10 if c < 5 else 1), replace=False
+            )
+            for c in range(10)
+        ]
+    )
+    aug = GANAugmenter(max_steps=250, n_jobs=1, random_state=0)
+    X_res, y_res = aug.fit_resample(X[keep], y[keep])
+    assert np.bincount(y_res).min() == np.bincount(y_res).max()
+    reader = LogisticRegression(max_iter=3000).fit(X.reshape(len(X), -1) / 255.0, y)
+    synthetic, labels = X_res[len(keep) :], y_res[len(keep) :]
+    fidelity = (reader.predict(synthetic.reshape(len(synthetic), -1) / 255.0) == labels).mean()
+    assert fidelity > 0.6  # chance is 0.1
+
+
+def test_save_and_load_an_image_augmenter(tmp_path):
+    X, y = _digits(40)
+    aug = _small().fit(X, y)
+    aug.save(tmp_path / "digits.ganaug")
+    loaded = GANAugmenter.load(tmp_path / "digits.ganaug")
+    a, ya = aug.sample(6, random_state=1)
+    b, yb = loaded.sample(6, random_state=1)
+    assert b.dtype == np.uint8 and np.array_equal(a, b) and np.array_equal(ya, yb)
+
+
+def test_image_demo_writes_the_grid_and_scores(tmp_path, capsys):
+    from ganaug.demo import run_image_demo
+
+    summary = run_image_demo(out=str(tmp_path), seed=0, max_steps=3, n_jobs=1)
+    assert (tmp_path / "digits_real_vs_synthetic.png").stat().st_size > 0
+    assert {"no resampling", "RandomOverSampler", "SMOTE", "GANAugmenter"} <= set(summary)
+    assert 0 <= summary["label_fidelity"] <= 1
+    assert "label fidelity" in capsys.readouterr().out
