@@ -491,18 +491,7 @@ class GANAugmenter(BaseOverSampler):
                 self._sample_seed = int(seeds[2])
                 self._sample_calls = 0
             self._gate = fit_gate(self, self.model_, frame, y_idx, classes, int(seeds[2]))
-        self.classes_ = classes
-        self.class_counts_ = {
-            (c.item() if isinstance(c, np.generic) else c): int(n)
-            for c, n in zip(classes, np.bincount(y_idx))
-        }
-        self._input = checked.info
-        self._y_dtype = y.dtype
-        self.model_type_ = "tabular"
-        self.device_ = device
-        self.history_ = self.model_.history
-        self.n_steps_ = self.model_.trainer.steps_done
-        self.fit_time_ = time.perf_counter() - start
+        self._record_fit("tabular", checked.info, y, classes, y_idx, device, start)
 
     def _train_images(
         self,
@@ -541,14 +530,27 @@ class GANAugmenter(BaseOverSampler):
                 self._sample_seed = int(seeds[2])
                 self._sample_calls = 0
             self._gate = fit_gate(self, self.model_, checked, y_idx, classes, int(seeds[2]))
+        self._record_fit("image", checked.info, y, classes, y_idx, device, start)
+
+    def _record_fit(
+        self,
+        model_type: str,
+        info: Any,
+        y: np.ndarray,
+        classes: np.ndarray,
+        y_idx: np.ndarray,
+        device: torch.device,
+        start: float,
+    ) -> None:
+        """Set the fitted attributes both models share, once training succeeded."""
         self.classes_ = classes
         self.class_counts_ = {
             (c.item() if isinstance(c, np.generic) else c): int(n)
             for c, n in zip(classes, np.bincount(y_idx, minlength=len(classes)))
         }
-        self._input = checked.info
+        self._input = info
         self._y_dtype = y.dtype
-        self.model_type_ = "image"
+        self.model_type_ = model_type
         self.device_ = device
         self.history_ = self.model_.history
         self.n_steps_ = self.model_.steps_done

@@ -219,16 +219,27 @@ class GANTrainer:
 
     def generator_step(self, y: torch.Tensor) -> dict[str, float] | None:
         """One generator update; None if it was not finite."""
-        fake = self.generator(self.noise(len(y)), y, generator=self.rng)
+        z = self.noise(len(y))
+        fake = self.generator(z, y, generator=self.rng)
+        loss, metrics = self.generator_objective(z, y, fake)
+        if not self._update(self.opt_g, self.generator, loss):
+            return None
+        return {k: float(v) for k, v in metrics.items()}
+
+    def generator_objective(
+        self, z: torch.Tensor, y: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The generator's loss on a fake batch and its parts (for the history).
+
+        Subclasses add terms here (see ``ganaug.models.image.DiverseGANTrainer``).
+        """
         loss = generator_loss(self.config.loss, self.critic(self._critic_view(fake), y))
         metrics = {"loss_g": loss.detach()}
         if self.classifier is not None and self.config.aux_weight > 0:
             aux = F.cross_entropy(self.classifier(fake), y)
             loss = loss + self.config.aux_weight * aux
             metrics["aux_g"] = aux.detach()
-        if not self._update(self.opt_g, self.generator, loss):
-            return None
-        return {k: float(v) for k, v in metrics.items()}
+        return loss, metrics
 
     def _update(
         self, optimizer: torch.optim.Optimizer, module: nn.Module, loss: torch.Tensor

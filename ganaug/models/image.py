@@ -15,11 +15,9 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from ..augment import DiffAugment
 from ..encoders.image import DatasetImages, ImageInput, ImageResizer, check_images, is_image_stack
-from ..losses import generator_loss
 from ..networks.conv import ConvClassifier, ConvCritic, ConvGenerator
 from ..training import BalancedBatches, Callback, GANTrainer, TrainingConfig, private_seed
 
@@ -61,23 +59,21 @@ class DiverseGANTrainer(GANTrainer):
         half = len(y) // 2
         if half == 0 or self.diversity_weight <= 0:
             return super().generator_step(y)
-        y = torch.cat([y[:half], y[:half]])
-        z = self.noise(len(y))
-        fake = self.generator(z, y, generator=self.rng)
-        loss = generator_loss(self.config.loss, self.critic(self._critic_view(fake), y))
-        metrics = {"loss_g": loss.detach()}
-        if self.classifier is not None and self.config.aux_weight > 0:
-            aux = F.cross_entropy(self.classifier(fake), y)
-            loss = loss + self.config.aux_weight * aux
-            metrics["aux_g"] = aux.detach()
+        return super().generator_step(torch.cat([y[:half], y[:half]]))
+
+    def generator_objective(
+        self, z: torch.Tensor, y: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """The usual loss plus the mode-seeking term on the pairs of ``generator_step``."""
+        loss, metrics = super().generator_objective(z, y, fake)
+        half = len(y) // 2
+        if half == 0 or self.diversity_weight <= 0:
+            return loss, metrics
         dz = (z[:half] - z[half:]).abs().mean(1)
         dx = (fake[:half] - fake[half:]).abs().flatten(1).mean(1)
         seeking = (dz / (dx + 1e-5)).mean() * 0.1  # dz/dx starts near 10: scaled to ~1
-        loss = loss + self.diversity_weight * seeking
         metrics["ms_g"] = seeking.detach()
-        if not self._update(self.opt_g, self.generator, loss):
-            return None
-        return {k: float(v) for k, v in metrics.items()}
+        return loss + self.diversity_weight * seeking, metrics
 
 
 def default_image_steps(n_samples: int) -> int:

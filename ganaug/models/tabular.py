@@ -163,6 +163,11 @@ class TabularGAN:
     def history(self) -> list[dict[str, float]]:
         return self.trainer.history
 
+    @property
+    def steps_done(self) -> int:
+        """Generator steps trained so far."""
+        return self.trainer.steps_done
+
     # -- persistence (see ganaug/_persistence.py) ------------------------------------
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
