@@ -53,16 +53,26 @@ class OutputHeads(nn.Module):
         softmax = [s for s in spans if s.activation == "softmax"]
         self.n_softmax = len(softmax)
         self.widths = sorted({s.width for s in softmax})
+        grouped_columns: list[int] = []
+        grouped_spans: list[int] = []
+        self.group_sizes: list[tuple[int, int]] = []  # (blocks, width) in grouped order
         for width in self.widths:
             group = [(i, s) for i, s in enumerate(softmax) if s.width == width]
             blocks = [list(range(s.start, s.stop)) for _, s in group]
             self.register_buffer(
                 f"softmax_{width}", torch.tensor(blocks, dtype=torch.long), persistent=False
             )
-            # where this group's blocks stand among all softmax spans, for sample()
-            self.register_buffer(
-                f"position_{width}", torch.tensor([i for i, _ in group]), persistent=False
-            )
+            grouped_columns.extend(c for block in blocks for c in block)
+            grouped_spans.extend(i for i, _ in group)
+            self.group_sizes.append((len(group), width))
+        # sample() reads all softmax columns in one gather, grouped by width, and
+        # puts the codes back in span order with the inverse permutation
+        self.register_buffer(
+            "grouped_columns", torch.tensor(grouped_columns, dtype=torch.long), persistent=False
+        )
+        inverse = torch.empty(len(grouped_spans), dtype=torch.long)
+        inverse[torch.tensor(grouped_spans, dtype=torch.long)] = torch.arange(len(grouped_spans))
+        self.register_buffer("span_order", inverse, persistent=False)
         self.n_out = spans[-1].stop if spans else 0
 
     @staticmethod
@@ -90,13 +100,17 @@ class OutputHeads(nn.Module):
         codes : Tensor of shape (n, n_softmax_spans)
             The category index of each softmax span, in span order.
         """
+        n = len(logits)
         scalars = torch.tanh(logits[:, self.tanh_index])
-        codes = torch.empty(len(logits), self.n_softmax, dtype=torch.long, device=logits.device)
-        for width in self.widths:
-            block = logits[:, getattr(self, f"softmax_{width}")]
-            block = block + self._gumbel(block.shape, generator, block)
-            codes[:, getattr(self, f"position_{width}")] = block.argmax(dim=2)
-        return scalars, codes
+        if not self.n_softmax:
+            return scalars, torch.empty(n, 0, dtype=torch.long, device=logits.device)
+        grouped = logits[:, self.grouped_columns]
+        grouped = grouped + self._gumbel(grouped.shape, generator, grouped)
+        codes, start = [], 0
+        for k, width in self.group_sizes:
+            codes.append(grouped[:, start : start + k * width].reshape(n, k, width).argmax(dim=2))
+            start += k * width
+        return scalars, torch.cat(codes, dim=1)[:, self.span_order]
 
     def forward(
         self, logits: torch.Tensor, generator: torch.Generator | None = None
