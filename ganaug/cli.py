@@ -34,10 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="balance bundled scikit-learn data and compare with SMOTE",
         description=(
-            "Breast-cancer data with the malignant class cut to 15%% of the training "
+            "Breast-cancer data with the malignant class cut to 15% of the training "
             "split: balanced accuracy and macro-F1 of a logistic regression trained "
             "without resampling, with SMOTE and with GANAugmenter. Then scikit-learn's "
-            "8x8 digits with classes 0-4 cut to 10%%: balanced accuracy with no "
+            "8x8 digits with classes 0-4 cut to 10%: balanced accuracy with no "
             "resampling, RandomOverSampler, SMOTE and GANAugmenter, the label fidelity "
             "of the synthetic digits, and a PNG grid of real beside synthetic digits."
         ),
