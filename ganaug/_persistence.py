@@ -17,7 +17,6 @@ dataclasses defined in ganaug itself.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import os
 import tempfile
@@ -78,7 +77,7 @@ def encode(value: Any) -> Any:
         return {"__label_gate__": _gate_state(value)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         cls = type(value)
-        if not cls.__module__.startswith("ganaug."):
+        if _class_path(cls) not in _allowed_dataclasses():
             raise TypeError(f"cannot store an instance of {cls.__module__}.{cls.__qualname__}")
         fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
         return {"__dataclass__": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
@@ -160,14 +159,36 @@ def _hashable(key: Any) -> Any:
     return tuple(key) if isinstance(key, list) else key
 
 
+def _class_path(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _allowed_dataclasses() -> dict[str, type]:
+    """The only classes a file may name: ganaug's own plain-value dataclasses.
+
+    A fixed list, not an import by name: importing an arbitrary module a file
+    names would run that module's code (``ganaug.__main__`` runs the CLI).
+    """
+    from ._validation import TableInput
+    from .encoders.tabular import ColumnInfo, Span
+    from .models.tabular import TabularSettings
+    from .training import TrainingConfig
+
+    classes: list[type] = [TableInput, ColumnInfo, Span, TabularSettings, TrainingConfig]
+    try:
+        from .encoders.image import ImageInput
+        from .models.image import ImageSettings
+    except ImportError:  # the image model is optional
+        pass
+    else:
+        classes += [ImageInput, ImageSettings]
+    return {_class_path(cls): cls for cls in classes}
+
+
 def _dataclass(path: str, fields: dict[str, Any]) -> Any:
-    module_name, _, qualname = path.partition(":")
-    # only ganaug's own modules: a file cannot make us import anything else
-    if not (module_name.startswith("ganaug.") and qualname.isidentifier()):
-        raise ValueError(f"the file names a class outside ganaug: {path!r}")
-    cls = getattr(importlib.import_module(module_name), qualname, None)
-    if cls is None or not dataclasses.is_dataclass(cls):
-        raise ValueError(f"the file names an unknown ganaug class: {path!r}")
+    cls = _allowed_dataclasses().get(path)
+    if cls is None:
+        raise ValueError(f"the file names a class that ganaug does not store: {path!r}")
     return cls(**fields)
 
 

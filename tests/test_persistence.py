@@ -159,19 +159,31 @@ def _rewrite_header(src, dst, change) -> None:
     save_file(tensors, str(dst), metadata={"ganaug": json.dumps(document)})
 
 
-def test_header_naming_a_foreign_class_is_refused(fitted_array, tmp_path):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "os:system",  # outside ganaug
+        "ganaug.__main__:main",  # importing it would run the command line
+        "ganaug._augmenter:GANAugmenter",  # a ganaug class, but not a stored value
+    ],
+)
+def test_header_naming_a_class_ganaug_does_not_store_is_refused(
+    fitted_array, tmp_path, monkeypatch, path
+):
     good, bad = tmp_path / "good", tmp_path / "bad"
     fitted_array.save(good)
 
     def plant(document):
         document["attributes"]["evil"] = {
-            "__dataclass__": "os:system",
+            "__dataclass__": path,
             "fields": {"command": "mkdir pwned"},
         }
 
     _rewrite_header(good, bad, plant)
-    with pytest.raises(ValueError, match="outside ganaug"):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="names a class that ganaug does not store"):
         GANAugmenter.load(bad)
+    assert not (tmp_path / "pwned").exists()
 
 
 def test_corrupted_file_is_refused(fitted_array, tmp_path):
