@@ -92,48 +92,15 @@ def test_fit_then_sample(table_csv, tmp_path, capsys):
     path, frame = table_csv
     model = tmp_path / "m"
     assert main(["fit", str(path), "--target", "label", "--model-out", str(model), *FAST]) == 0
+    draw = ["sample", str(model), "-n", "7", "--class", "rare", "--target", "label", "--seed", "2"]
     out = tmp_path / "new.csv"
-    assert (
-        main(
-            [
-                "sample",
-                str(model),
-                "-n",
-                "7",
-                "--class",
-                "rare",
-                "-o",
-                str(out),
-                "--target",
-                "label",
-                "--seed",
-                "2",
-            ]
-        )
-        == 0
-    )
+    assert main([*draw, "-o", str(out)]) == 0
     assert "wrote 7 synthetic samples" in capsys.readouterr().out
     drawn = pd.read_csv(out)
     assert len(drawn) == 7 and set(drawn["label"]) == {"rare"}
     assert list(drawn.columns) == ["age", "color", "score", "label"]
     again = tmp_path / "again.csv"
-    main(
-        [
-            "sample",
-            str(model),
-            "-n",
-            "7",
-            "--class",
-            "rare",
-            "-o",
-            str(again),
-            "--target",
-            "label",
-            "--seed",
-            "2",
-            "-q",
-        ]
-    )
+    main([*draw, "-o", str(again), "-q"])
     pd.testing.assert_frame_equal(pd.read_csv(again), drawn)
 
 
