@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._scalars import plain
 from ._validation import TableInput, check_labels, check_table, check_warm_start, sample_counts
 from .encoders.image import concat_images, restore_images
 from .models.image import (
@@ -548,8 +549,7 @@ class GANAugmenter(BaseOverSampler):
         """Set the fitted attributes both models share, once training succeeded."""
         self.classes_ = classes
         self.class_counts_ = {
-            (c.item() if isinstance(c, np.generic) else c): int(n)
-            for c, n in zip(classes, np.bincount(y_idx, minlength=len(classes)))
+            plain(c): int(n) for c, n in zip(classes, np.bincount(y_idx, minlength=len(classes)))
         }
         self._input = info
         self._y_dtype = y.dtype
@@ -579,9 +579,7 @@ class GANAugmenter(BaseOverSampler):
         return int(sequence.generate_state(1)[0])
 
     def _generate(self, counts: Mapping[Any, int], seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-        index_of = {
-            (c.item() if isinstance(c, np.generic) else c): i for i, c in enumerate(self.classes_)
-        }
+        index_of = {plain(c): i for i, c in enumerate(self.classes_)}
         y_idx = np.concatenate(
             [np.full(n, index_of[c], dtype=np.int64) for c, n in counts.items()]
             or [np.zeros(0, dtype=np.int64)]
@@ -800,11 +798,7 @@ _TINY_CLASS = 3
 
 
 def _warn_tiny_classes(classes: np.ndarray, counts: np.ndarray) -> None:
-    tiny = [
-        c.item() if isinstance(c, np.generic) else c
-        for c, n in zip(classes, counts)
-        if n < _TINY_CLASS
-    ]
+    tiny = [plain(c) for c, n in zip(classes, counts) if n < _TINY_CLASS]
     if tiny:
         warnings.warn(
             f"Classes {tiny} have fewer than {_TINY_CLASS} rows. Their synthetic rows come "

@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._scalars import plain
+
 __all__ = ["InputError", "add_commands", "run_command"]
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -286,7 +288,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise InputError(f"-n must be at least 1, got {args.n_samples}")
     label = None
     if args.label is not None:
-        by_name = {str(c.item() if isinstance(c, np.generic) else c): c for c in aug.classes_}
+        by_name = {str(plain(c)): c for c in aug.classes_}
         if args.label not in by_name:
             raise InputError(f"--class {args.label!r} is not one of {sorted(by_name)}")
         label = by_name[args.label]

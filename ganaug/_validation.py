@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ._scalars import plain
 from .encoders.tabular import column_kind
 
 __all__ = [
@@ -279,7 +280,7 @@ def sample_counts(
     n_samples: int | Mapping[Any, int], y: Any, classes: np.ndarray
 ) -> dict[Any, int]:
     """The ``{class: count}`` that :meth:`GANAugmenter.sample` was asked for."""
-    known = {c.item() if isinstance(c, np.generic) else c for c in classes}
+    known = {plain(c) for c in classes}
     if isinstance(n_samples, Mapping):
         if y is not None:
             raise TypeError(
@@ -302,7 +303,7 @@ def sample_counts(
             request = {y: n_samples}
     out: dict[Any, int] = {}
     for cls, count in request.items():
-        key = cls.item() if isinstance(cls, np.generic) else cls
+        key = plain(cls)
         if key not in known:
             raise ValueError(
                 f"Class {cls!r} was not seen during fit; known classes are "

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._scalars import plain
+
 __all__ = ["plot_distributions", "plot_history", "sample_grid"]
 
 _LOSS_LABELS = {
@@ -159,7 +161,7 @@ def sample_grid(
         )
     classes = augmenter.classes_
     synth, synth_y = augmenter.sample(
-        {(c.item() if isinstance(c, np.generic) else c): n_per_class for c in classes},
+        {plain(c): n_per_class for c in classes},
         random_state=random_state,
     )
     synth_y = np.asarray(synth_y)
@@ -236,7 +238,7 @@ def plot_distributions(
         raise ValueError(f"X has {len(real)} rows but y has {len(y)} labels.")
     classes = augmenter.classes_
     synth, synth_y = augmenter.sample(
-        {(c.item() if isinstance(c, np.generic) else c): n_samples for c in classes},
+        {plain(c): n_samples for c in classes},
         random_state=random_state,
     )
     synth = synth if isinstance(synth, pd.DataFrame) else pd.DataFrame(np.asarray(synth))

@@ -28,6 +28,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch.nn import functional as F
 
+from ._scalars import plain
+
 __all__ = ["LabelGate", "features", "gated_generate", "quality_table", "take", "concat"]
 
 # Rounds of redrawing rejected samples before a class is given up on.
@@ -284,10 +286,7 @@ def fit_gate(
 
 
 def _by_label(classes: np.ndarray, rates: dict[int, float]) -> dict[Any, float]:
-    return {
-        (classes[c].item() if isinstance(classes[c], np.generic) else classes[c]): r
-        for c, r in rates.items()
-    }
+    return {plain(classes[c]): r for c, r in rates.items()}
 
 
 def gated_draw(estimator: Any, y_idx: np.ndarray, rng: torch.Generator) -> tuple[Any, np.ndarray]:
@@ -320,9 +319,7 @@ def quality_report(estimator: Any, X: Any, y: Any) -> pd.DataFrame:
     else:
         real, _ = check_table(X, estimator.categorical_features)
     y_arr = check_labels(y, len(real))
-    index_of = {
-        (c.item() if isinstance(c, np.generic) else c): i for i, c in enumerate(estimator.classes_)
-    }
+    index_of = {plain(c): i for i, c in enumerate(estimator.classes_)}
     unknown = sorted({v for v in y_arr.tolist() if v not in index_of}, key=str)
     if unknown:
         raise ValueError(

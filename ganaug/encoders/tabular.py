@@ -35,6 +35,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 from threadpoolctl import threadpool_limits
 
+from .._scalars import plain
+
 __all__ = ["ColumnInfo", "Span", "TabularEncoder", "column_kind"]
 
 # BGM cost grows with rows and components; 5 modes on at most 500 rows keeps a
@@ -244,7 +246,7 @@ class TabularEncoder:
                     info.categories = sorted(values.tolist())
                 except TypeError:
                     info.categories = values.tolist()
-            info.categories = [_plain(c) for c in info.categories]
+            info.categories = [plain(c) for c in info.categories]
             return info
         values = pd.to_numeric(series[~missing], errors="raise").to_numpy(dtype=np.float64)
         if values.size == 0:
@@ -533,11 +535,6 @@ def _cover_outliers(info: ColumnInfo, values: np.ndarray) -> None:
         info.log_weights = log_weights[order].tolist()
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars to Python scalars, so that categories are JSON-able."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
 def _one_hot(codes: np.ndarray, width: int) -> np.ndarray:
     out = np.zeros((len(codes), width), dtype=np.float32)
     out[np.arange(len(codes)), codes] = 1.0
@@ -550,7 +547,7 @@ def _category_codes(series: pd.Series, categories: list[Any]) -> np.ndarray:
     codes = np.full(len(values), -1, dtype=np.int64)
     for i, v in enumerate(values):
         if v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA:
-            codes[i] = lookup.get(_plain(v), -1)
+            codes[i] = lookup.get(plain(v), -1)
     return codes
 
 
