@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 import warnings
 from collections.abc import Mapping
@@ -81,7 +82,9 @@ class GANAugmenter(BaseOverSampler):
     batches are class-balanced, an auxiliary classifier keeps samples on their
     class, samples come from a moving average of the generator, and each class's
     synthetic continuous columns are rescaled to the real class's mean and
-    standard deviation (moment matching).
+    standard deviation (moment matching). For images it is a conditional DCGAN
+    with DiffAugment whose samples of each class are shifted, pixel by pixel,
+    so that their mean image is the real class's.
 
     There is no ``transform`` method: imbalanced-learn's ``Pipeline`` refuses a
     step with both ``transform`` and ``fit_resample``, and a scikit-learn
@@ -95,12 +98,13 @@ class GANAugmenter(BaseOverSampler):
     unfitted. Ctrl-C during training stops it with a warning and leaves a
     fitted estimator that samples from the last good generator; ``fit`` again
     with ``warm_start=True`` continues (``n_steps_`` and ``history_`` grow).
-    Classes with fewer than 3 rows are modelled by the GAN like the others but
-    without moment matching (too few rows for a standard deviation), with a
-    warning. Synthetic values are always finite and inside what ``fit`` saw:
-    known categories, observed ranges, integers for integer columns; NaN only
-    in columns that had NaN. A DataFrame's index is kept for the original
-    rows; synthetic rows get fresh labels (see ``fit_resample``).
+    Classes with fewer than 3 rows are modelled by the GAN like the others,
+    with a warning; classes with fewer than 5 rows are not moment matched
+    (too few rows for a mean or standard deviation to aim at). Synthetic
+    values are always finite and inside what ``fit`` saw: known categories,
+    observed ranges, integers for integer columns; NaN only in columns that
+    had NaN. A DataFrame's index is kept for the original rows; synthetic
+    rows get fresh labels (see ``fit_resample``).
 
     Parameters
     ----------
@@ -149,13 +153,20 @@ class GANAugmenter(BaseOverSampler):
         is ``"wgan-gp"`` for tables and ``"hinge"`` for images (with spectral
         norm and DiffAugment it needs one critic step per generator step).
 
-    aux_weight : float, default=1.0
+    aux_weight : float or "auto", default="auto"
         Weight of the auxiliary classification term in the generator's loss;
-        0 turns the auxiliary classifier off.
+        0 turns the auxiliary classifier off. ``"auto"`` is 1.0 for tables and
+        0 for images: the projection critic already carries the class, and on
+        the digits benchmark an auxiliary classifier trained on a dozen images
+        of a class narrowed that class's samples and lowered the balanced
+        accuracy of a classifier trained on them (``benchmarks/images.py``).
 
     moment_matching : bool, default=True
-        Rescale each class's synthetic continuous columns to the real class's
-        mean and standard deviation (classes with at least 5 rows).
+        Tables: rescale each class's synthetic continuous columns to the real
+        class's mean and standard deviation. Images: shift each class's
+        synthetic images so that their mean image is the real class's (the
+        spread is left alone; values are clipped to the range). Only classes
+        with at least 5 real rows are matched.
 
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA or MPS when present, else the CPU.
@@ -276,7 +287,7 @@ class GANAugmenter(BaseOverSampler):
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "hidden_units": [tuple, list],
         "loss": [StrOptions({"auto", "wgan-gp", "hinge", "bce"})],
-        "aux_weight": [Interval(Real, 0, None, closed="left")],
+        "aux_weight": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
         "moment_matching": ["boolean"],
         "device": [str, torch.device],
         "n_jobs": [Interval(Integral, 1, None, closed="left"), None],
@@ -300,7 +311,7 @@ class GANAugmenter(BaseOverSampler):
         latent_dim: int = 64,
         hidden_units: tuple[int, ...] = (128, 128),
         loss: str = "auto",
-        aux_weight: float = 1.0,
+        aux_weight: float | str = "auto",
         moment_matching: bool = True,
         device: str | torch.device = "auto",
         n_jobs: int | None = None,
@@ -480,7 +491,7 @@ class GANAugmenter(BaseOverSampler):
                     n_critic=5 if self.n_critic == "auto" else self.n_critic,
                     learning_rate=self.learning_rate,
                     loss="wgan-gp" if self.loss == "auto" else self.loss,
-                    aux_weight=self.aux_weight,
+                    aux_weight=1.0 if self.aux_weight == "auto" else self.aux_weight,
                     moment_matching=self.moment_matching,
                 )
                 model = TabularGAN(settings, checked.info.categorical)
@@ -805,8 +816,27 @@ def _warn_tiny_classes(classes: np.ndarray, counts: np.ndarray) -> None:
             "from the GAN without moment matching and stay close to those few rows; "
             "consider collecting more, or RandomOverSampler for exact copies.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_caller_stacklevel(),
         )
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the user's line.
+
+    Counted for a ``warnings.warn`` in the caller of this function: frames of
+    ganaug, imbalanced-learn and scikit-learn are skipped, so ``fit``,
+    ``fit_resample`` and a Pipeline step all point at the user's own call.
+    """
+    frame = sys._getframe(2)  # the frame that called the function that warns
+    level = 2
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in {
+        "ganaug",
+        "imblearn",
+        "sklearn",
+    }:
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _synthetic_index(index: pd.Index, n: int) -> pd.Index:

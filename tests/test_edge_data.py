@@ -53,6 +53,15 @@ def test_class_with_one_or_two_rows_warns_and_is_balanced(n_tiny):
     np.testing.assert_array_equal(matcher.offset_[2], 0.0)
 
 
+@pytest.mark.parametrize("method", ["fit", "fit_resample"])
+def test_tiny_class_warning_points_at_the_callers_line(method):
+    X = _base()
+    y = np.array([0] * 50 + [1] * 9 + [2])
+    with pytest.warns(UserWarning, match="fewer than 3 rows") as record:
+        getattr(GANAugmenter(**FAST), method)(X, y)
+    assert [w.filename for w in record if "fewer than" in str(w.message)] == [__file__]
+
+
 def test_fifty_classes():
     X = _base(n=600)
     y = np.repeat(np.arange(50), np.linspace(3, 22, 50).astype(int))[:600]

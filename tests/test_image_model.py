@@ -167,3 +167,36 @@ def test_image_demo_writes_the_grid_and_scores(tmp_path, capsys):
     assert {"no resampling", "RandomOverSampler", "SMOTE", "GANAugmenter"} <= set(summary)
     assert 0 <= summary["label_fidelity"] <= 1
     assert "label fidelity" in capsys.readouterr().out
+
+
+def test_mean_matching_moves_each_class_mean_image_to_the_real_one():
+    """After two steps the generator is far from the data; the shift closes the gap."""
+    X, y = _digits(200)
+    real = {c: X[y == c].mean(0) / 255.0 for c in range(3)}
+
+    def gap(aug):
+        images, labels = aug.sample({0: 400, 1: 400, 2: 400}, random_state=0)
+        return max(np.abs(images[labels == c].mean(0) / 255.0 - real[c]).mean() for c in real)
+
+    matched = gap(_small().fit(X, y))
+    unmatched = gap(_small(moment_matching=False).fit(X, y))
+    # clipping to [0, 255] and uint8 rounding keep it from being exact
+    assert matched < 0.05 < unmatched
+
+
+def test_mean_matching_skips_classes_with_fewer_than_five_images():
+    X, y = _digits(200)
+    keep = np.r_[np.flatnonzero(y != 0), np.flatnonzero(y == 0)[:4]]
+    aug = _small().fit(X[keep], y[keep])
+    offset = aug.model_.shift.offset_
+    assert offset.shape == (10, 1, 8, 8)
+    assert torch.count_nonzero(offset[0]) == 0
+    assert torch.count_nonzero(offset[1]) > 0
+
+
+def test_aux_weight_auto_is_off_for_images_and_on_for_tables():
+    X, y = _digits(40)
+    assert _small().fit(X, y).model_.trainer.classifier is None
+    assert _small(aux_weight=0.5).fit(X, y).model_.trainer.classifier is not None
+    X_tab = np.random.default_rng(0).normal(size=(40, 3))
+    assert _small().fit(X_tab, y % 2).model_.trainer.classifier is not None

@@ -3,12 +3,14 @@
 :class:`ImageGAN` knows float32 ``(N, C, H, W)`` tensors in ``[-1, 1]`` and class
 indices; the estimator converts the caller's images (see
 :mod:`ganaug.encoders.image`). Inside, images are resized to a square
-power-of-two side and back, so any ``H x W`` from 8 to 128 works.
+power-of-two side and back, so any ``H x W`` from 8 to 128 works. After
+training, each class's samples are shifted so that their mean image is the real
+class's (:class:`ganaug.postprocess.MeanImageShift`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -19,6 +21,7 @@ from torch import nn
 from ..augment import DiffAugment
 from ..encoders.image import DatasetImages, ImageInput, ImageResizer, check_images, is_image_stack
 from ..networks.conv import ConvClassifier, ConvCritic, ConvGenerator
+from ..postprocess import MeanImageShift
 from ..training import BalancedBatches, Callback, GANTrainer, TrainingConfig, private_seed
 
 __all__ = [
@@ -34,6 +37,8 @@ __all__ = [
 
 # Images generated per forward pass: bounds memory whatever the caller asks for.
 SAMPLE_CHUNK = 256
+# Synthetic images per class (at most) that estimate a class's synthetic mean image.
+_REFERENCE_PER_CLASS = 256
 # Batches of the moving-average generator used to re-estimate its batch-norm statistics.
 _CALIBRATION_BATCHES = 8
 
@@ -99,7 +104,8 @@ class ImageSettings:
     n_critic: int = 1
     learning_rate: float = 2e-4
     loss: str = "hinge"
-    aux_weight: float = 1.0
+    aux_weight: float = 0.0
+    mean_matching: bool = True
     augment: Sequence[str] = field(default_factory=lambda: ("color", "translation", "cutout"))
 
     def __post_init__(self) -> None:
@@ -123,6 +129,7 @@ class ImageGAN:
         self.width = width
         self.resizer = ImageResizer(height, width)
         self.trainer: GANTrainer | None = None
+        self.shift: MeanImageShift | None = None
         self._history: list[dict[str, float]] = []
 
     def _make_generator(self) -> ConvGenerator:
@@ -198,6 +205,23 @@ class ImageGAN:
         self.trainer.train(source, n_steps, verbose)
         self._calibrate(seed)
 
+    def match_means(self, real: Iterable[tuple[torch.Tensor, torch.Tensor]], seed: int) -> None:
+        """Estimate the per-class mean shift from real ``(images, class indices)`` batches.
+
+        The images are the caller's size in ``[-1, 1]``. On the digits benchmark
+        the synthetic mean image of a class of a dozen images missed the real one
+        by 0.05 to 0.08 per pixel (of a [0, 1] range), and a logistic regression
+        trained on those samples read fewer test images as that class; shifting
+        the mean raised its balanced accuracy by 0.005 to 0.02.
+        """
+        self.shift = None
+        rng = torch.Generator(device=self.device)
+        rng.manual_seed(seed)
+        per_class = int(np.clip(8192 // self.n_classes, 32, _REFERENCE_PER_CLASS))
+        self.shift = MeanImageShift().fit(
+            real, lambda y: self.generate(y.numpy(), rng), self.n_classes, per_class
+        )
+
     @torch.no_grad()
     def _calibrate(self, seed: int) -> None:
         """Re-estimate the batch-norm statistics of the moving-average generator.
@@ -240,7 +264,10 @@ class ImageGAN:
                 y[start : start + SAMPLE_CHUNK], dtype=torch.long, device=self.device
             )
             z = torch.randn(len(yb), self.settings.latent_dim, generator=rng, device=self.device)
-            chunks.append(self.resizer.from_model(generator(z, yb, generator=rng)).float().cpu())
+            images = self.resizer.from_model(generator(z, yb, generator=rng)).float().cpu()
+            if self.shift is not None:
+                images = self.shift.apply(images, yb.cpu())
+            chunks.append(images)
         if not chunks:
             return torch.zeros(0, self.channels, self.height, self.width)
         return torch.cat(chunks).clamp_(-1.0, 1.0)
@@ -271,6 +298,8 @@ class ImageGAN:
             f"generator.{k}": v.detach().cpu().contiguous()
             for k, v in self.sampler.state_dict().items()
         }
+        if self.shift is not None:
+            tensors["shift.offset"] = self.shift.offset_.contiguous()
         return config, tensors
 
     @classmethod
@@ -293,6 +322,9 @@ class ImageGAN:
             {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         )
         model._sampler = generator.to(model.device).eval().requires_grad_(False)
+        if "shift.offset" in tensors:
+            model.shift = MeanImageShift()
+            model.shift.offset_ = tensors["shift.offset"].float()
         model._history = [dict(h) for h in config.get("history", [])]
         model._steps_done = int(config.get("steps_done", 0))
         return model
@@ -391,8 +423,9 @@ def image_settings(params: Any) -> ImageSettings:
     """Image settings from the estimator's parameters (``"auto"`` values resolved here).
 
     ``loss="auto"`` is the hinge loss, ``n_critic="auto"`` one critic step per
-    generator step, ``batch_size="auto"`` 64. ``hidden_units`` and
-    ``moment_matching`` concern tables only.
+    generator step, ``batch_size="auto"`` 64, ``aux_weight="auto"`` 0 (no
+    auxiliary classifier). ``moment_matching`` is mean matching for images;
+    ``hidden_units`` concerns tables only.
     """
     return ImageSettings(
         latent_dim=params.latent_dim,
@@ -400,7 +433,8 @@ def image_settings(params: Any) -> ImageSettings:
         n_critic=1 if params.n_critic == "auto" else int(params.n_critic),
         learning_rate=params.learning_rate,
         loss="hinge" if params.loss == "auto" else params.loss,
-        aux_weight=params.aux_weight,
+        aux_weight=0.0 if params.aux_weight == "auto" else params.aux_weight,
+        mean_matching=params.moment_matching,
     )
 
 
@@ -429,4 +463,21 @@ def fit_image_model(
         model.train(source, y_idx, steps, verbose, int(seeds[1]))
     else:
         model.train(checked.images, y_idx, steps, verbose, int(seeds[1]))
+    model.shift = None
+    if settings.mean_matching:
+        model.match_means(_real_batches(checked, y_idx), int(seeds[1]))
     return model
+
+
+def _real_batches(
+    checked: CheckedImages, y_idx: np.ndarray, size: int = SAMPLE_CHUNK
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """The training images in ``[-1, 1]`` with their class indices, a batch at a time."""
+    labels = torch.as_tensor(y_idx, dtype=torch.long)
+    for start in range(0, len(labels), size):
+        rows = range(start, min(start + size, len(labels)))
+        if checked.stream is not None:
+            images = checked.stream.load(rows)
+        else:
+            images = checked.images[start : rows.stop]
+        yield images, labels[start : rows.stop]

@@ -1,0 +1,38 @@
+"""Statistical corrections: the image mean shift on known data."""
+
+from __future__ import annotations
+
+import torch
+
+from ganaug.postprocess import MIN_ROWS_TO_MATCH, MeanImageShift, class_sums
+
+
+def test_class_sums_adds_up_batches_per_class():
+    images = torch.arange(24, dtype=torch.float32).view(6, 1, 2, 2)
+    labels = torch.tensor([0, 1, 0, 2, 2, 2])
+    sums, counts = class_sums([(images[:3], labels[:3]), (images[3:], labels[3:])], 4)
+    assert counts.tolist() == [2, 1, 3, 0]
+    assert torch.equal(sums[0], (images[0] + images[2]).double())
+    assert torch.equal(sums[3], torch.zeros(1, 2, 2, dtype=torch.float64))
+
+
+def test_shift_makes_synthetic_class_means_equal_to_real_ones():
+    gen = torch.Generator().manual_seed(0)
+    real_labels = torch.tensor([0] * 8 + [1] * 6 + [2] * (MIN_ROWS_TO_MATCH - 1))
+    real = torch.randn(len(real_labels), 3, 4, 5, generator=gen) + real_labels.view(-1, 1, 1, 1)
+
+    def generate(labels: torch.Tensor) -> torch.Tensor:
+        return torch.randn(len(labels), 3, 4, 5, generator=gen) * 0.5 - 2.0
+
+    shift = MeanImageShift().fit([(real, real_labels)], generate, 3, per_class=50)
+    labels = torch.tensor([0] * 50 + [1] * 50 + [2] * 50)
+    fresh = generate(labels)
+    shifted = shift.apply(fresh, labels)
+    for c in (0, 1):
+        target = real[real_labels == c].mean(0)
+        # a fresh sample's mean differs from the reference sample's by sampling noise only
+        assert (shifted[labels == c].mean(0) - target).abs().mean() < 0.15
+        assert (fresh[labels == c].mean(0) - target).abs().mean() > 1.0
+    # class 2 has too few real images: left as drawn
+    assert torch.equal(shifted[labels == 2], fresh[labels == 2])
+    assert shift.offset_.dtype == torch.float32
