@@ -82,7 +82,8 @@ class GANAugmenter(BaseOverSampler):
     batches are class-balanced, an auxiliary classifier keeps samples on their
     class, samples come from a moving average of the generator, and each class's
     synthetic continuous columns are rescaled to the real class's mean and
-    standard deviation (moment matching). For images it is a conditional DCGAN
+    standard deviation, and given the real class's share of NaN in each column
+    (moment matching). For images it is a conditional DCGAN
     with DiffAugment whose samples of each class are shifted, pixel by pixel,
     so that their mean image is the real class's.
 
@@ -163,7 +164,9 @@ class GANAugmenter(BaseOverSampler):
 
     moment_matching : bool, default=True
         Tables: rescale each class's synthetic continuous columns to the real
-        class's mean and standard deviation. Images: shift each class's
+        class's mean and standard deviation, and shift the generator's odds of
+        NaN so that each class has its real share of NaN per column (a class
+        never NaN in a column gets none there). Images: shift each class's
         synthetic images so that their mean image is the real class's (the
         spread is left alone; values are clipped to the range). Only classes
         with at least 5 real rows are matched.

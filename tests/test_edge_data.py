@@ -209,3 +209,29 @@ def test_one_pixel_wide_images_are_refused_with_a_clear_error(shape):
     y = np.array([0] * 15 + [1] * 5)
     with pytest.raises(ValueError, match="1 pixels.*image_layout"):
         GANAugmenter(**FAST).fit(X, y)
+
+
+def test_each_class_gets_its_own_rate_of_missing_values():
+    """Missingness that depends on the class survives, in numbers and categories."""
+    rng = np.random.default_rng(0)
+    y = np.r_[np.zeros(150, int), np.ones(50, int)]
+    x = rng.normal(size=200)
+    x[(y == 1) & (rng.random(200) < 0.45)] = np.nan
+    color = pd.Series(rng.choice(["red", "blue"], 200), dtype=object)
+    color[(y == 0) & (rng.random(200) < 0.3)] = np.nan
+    X = pd.DataFrame({"x": x, "color": color, "z": rng.normal(size=200)})
+    # two training steps: the generator has not learned the rates, the shift sets them
+    aug = GANAugmenter(**{**FAST, "max_steps": 2}).fit(X, y)
+    synthetic, labels = aug.sample({0: 2000, 1: 2000}, random_state=0)
+    for column in ("x", "color"):
+        for k in (0, 1):
+            real = X[column][y == k].isna().mean()
+            fake = synthetic[column][labels == k].isna().mean()
+            if real == 0:
+                assert fake == 0, (column, k)
+            else:
+                assert abs(fake - real) < 0.06, (column, k, fake, real)
+    # moment_matching=False samples what the generator learned: the rates are mixed
+    plain = GANAugmenter(**{**FAST, "max_steps": 2, "moment_matching": False}).fit(X, y)
+    synthetic, labels = plain.sample({0: 2000, 1: 2000}, random_state=0)
+    assert synthetic["x"][labels == 0].isna().mean() > 0.1

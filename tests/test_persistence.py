@@ -72,6 +72,8 @@ def test_round_trip_gives_the_same_samples(fitted_table, tmp_path):
     assert loaded.n_steps_ == aug.n_steps_
     assert loaded.get_params() == aug.get_params()
     np.testing.assert_array_equal(loaded.feature_names_in_, aug.feature_names_in_)
+    # the per-class shifts of the "missing" logits of the NaN column
+    np.testing.assert_array_equal(loaded.model_.missing.bias_, aug.model_.missing.bias_)
 
 
 def test_round_trip_continues_the_sampling_sequence(fitted_array, tmp_path):

@@ -1,10 +1,12 @@
-"""Statistical corrections: the image mean shift on known data."""
+"""Statistical corrections on known data: the image mean shift, the missing-rate shift."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
+from scipy.special import expit
 
-from ganaug.postprocess import MIN_ROWS_TO_MATCH, MeanImageShift, class_sums
+from ganaug.postprocess import MIN_ROWS_TO_MATCH, MeanImageShift, MissingRateMatcher, class_sums
 
 
 def test_class_sums_adds_up_batches_per_class():
@@ -36,3 +38,23 @@ def test_shift_makes_synthetic_class_means_equal_to_real_ones():
     # class 2 has too few real images: left as drawn
     assert torch.equal(shifted[labels == 2], fresh[labels == 2])
     assert shift.offset_.dtype == torch.float32
+
+
+def test_missing_rate_shift_gives_each_class_its_real_rate():
+    rng = np.random.default_rng(0)
+    margins = rng.normal(0.0, 2.0, size=(3000, 2))
+    margins_y = np.repeat([0, 1, 2], 1000)
+    real_y = np.repeat([0, 1, 2], [40, 40, MIN_ROWS_TO_MATCH - 1])
+    real_missing = np.zeros((len(real_y), 2), dtype=bool)
+    real_missing[:10, 0] = True  # class 0: 25% in column 0, never in column 1
+    real_missing[40:80, 1] = True  # class 1: never in column 0, always in column 1
+    matcher = MissingRateMatcher().fit(margins, margins_y, real_missing, real_y, 3)
+    rate = expit(margins[:1000, 0] + matcher.bias_[0, 0]).mean()
+    assert abs(rate - 0.25) < 1e-6
+    assert matcher.bias_[0, 1] < -1e3 and matcher.bias_[1, 0] < -1e3 and matcher.bias_[1, 1] > 1e3
+    # class 2 has too few real rows: left alone
+    assert np.array_equal(matcher.bias_[2], [0.0, 0.0])
+    bias = matcher.logit_bias([4, 1], n_out=6)
+    assert bias.shape == (3, 6)
+    assert bias[0, 4] == torch.tensor(matcher.bias_[0, 0], dtype=torch.float32)
+    assert torch.count_nonzero(bias[:, [0, 2, 3, 5]]) == 0

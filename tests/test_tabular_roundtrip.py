@@ -150,6 +150,27 @@ def test_labels_keep_their_type(y):
     assert {type(v) for v in y_new.tolist()} == {type(v) for v in np.asarray(y).tolist()}
 
 
+def test_encoder_knows_where_each_missing_logit_is():
+    rng = np.random.default_rng(0)
+    n = 200
+    two_modes = np.r_[rng.normal(-5, 1, n // 2), rng.normal(5, 1, n // 2)]
+    frame = pd.DataFrame(
+        {
+            "bimodal": np.where(rng.random(n) < 0.2, np.nan, two_modes),
+            "constant": np.where(rng.random(n) < 0.3, np.nan, 1.0),
+            "full": rng.normal(size=n),
+            "color": pd.Series(rng.choice(["a", "b", None], n), dtype=object),
+        }
+    )
+    encoder = TabularEncoder().fit(frame)
+    encoded = encoder.transform(frame)
+    located = encoder.missing_logits()
+    assert [name for name, *_ in located] == ["bimodal", "constant", "color"]
+    for name, start, stop, missing in located:
+        assert start <= missing < stop
+        np.testing.assert_array_equal(encoded[:, missing] == 1, frame[name].isna().to_numpy())
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int32, np.uint8])
 def test_ndarray_keeps_its_dtype(dtype):
     rng = np.random.default_rng(1)

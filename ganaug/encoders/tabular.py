@@ -334,6 +334,37 @@ class TabularEncoder:
                 add(2, "softmax")
         return spans
 
+    def missing_logits(self) -> list[tuple[str, int, int, int]]:
+        """Where each column's "missing" logit sits in the generator's output.
+
+        Returns
+        -------
+        list of (name, start, stop, missing)
+            Per column that can come out NaN: its name, the span of its softmax
+            block (``start:stop``) and the index of the logit that means NaN
+            (the last category of a categorical column, the second of a
+            continuous column's two-way indicator). Columns that are always NaN,
+            or NaN-free, are not listed.
+        """
+        out: list[tuple[str, int, int, int]] = []
+        spans = iter(self.spans_)
+        for info in self.columns_:
+            if info.kind == "categorical":
+                width = len(info.categories) + int(info.has_nan)
+                if width > 1:
+                    span = next(spans)
+                    if info.has_nan:
+                        out.append((info.name, span.start, span.stop, span.stop - 1))
+                continue
+            if not info.is_constant:
+                next(spans)
+                if info.n_modes > 1:
+                    next(spans)
+            if info.has_nan and info.nan_rate < 1.0:
+                span = next(spans)
+                out.append((info.name, span.start, span.stop, span.start + 1))
+        return out
+
     # -- encoding ------------------------------------------------------------------
 
     def check_compatible(self, frame: pd.DataFrame) -> None:

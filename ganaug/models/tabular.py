@@ -16,7 +16,7 @@ import torch
 
 from ..encoders.tabular import ColumnInfo, TabularEncoder
 from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGenerator
-from ..postprocess import MomentMatcher
+from ..postprocess import MissingRateMatcher, MomentMatcher
 from ..training import BalancedBatches, Callback, GANTrainer, TrainingConfig, private_seed
 
 __all__ = ["TabularGAN", "TabularSettings", "default_tabular_steps"]
@@ -25,6 +25,21 @@ __all__ = ["TabularGAN", "TabularSettings", "default_tabular_steps"]
 _REFERENCE_ROWS = 2000
 # Rows generated per forward pass: bounds memory whatever the caller asks for.
 SAMPLE_CHUNK = 16384
+
+
+def _missing_margins(
+    logits: torch.Tensor, columns: list[tuple[str, int, int, int]]
+) -> torch.Tensor:
+    """Per column, the "missing" logit minus the log-sum-exp of its block's other logits.
+
+    ``sigmoid`` of it is the probability that the column comes out NaN; shape
+    ``(n, len(columns))``. ``columns`` is ``TabularEncoder.missing_logits()``.
+    """
+    parts = []
+    for _, start, stop, missing in columns:
+        others = [c for c in range(start, stop) if c != missing]
+        parts.append(logits[:, missing] - torch.logsumexp(logits[:, others], dim=1))
+    return torch.stack(parts, dim=1)
 
 
 def default_tabular_steps(n_samples: int) -> int:
@@ -103,6 +118,8 @@ class TabularGAN:
             generator, critic, s.latent_dim, config, device, seed + 1, classifier, None, callbacks
         )
         self.matcher: MomentMatcher | None = None
+        self.missing: MissingRateMatcher | None = None
+        self._logit_bias: torch.Tensor | None = None
 
     def train(
         self, frame: pd.DataFrame, y: np.ndarray, n_steps: int, verbose: int, seed: int
@@ -116,6 +133,9 @@ class TabularGAN:
         batches = BalancedBatches(data, labels, self.trainer.config.batch_size)
         self.trainer.train(batches, n_steps, verbose)
         self.matcher = None
+        self.set_missing(None)
+        if self.settings.moment_matching and self.encoder.missing_logits():
+            self.set_missing(self._fit_missing(frame, y, seed))
         if self.settings.moment_matching and self.encoder.columns_:
             rng = torch.Generator(device=self.device)
             rng.manual_seed(seed)
@@ -123,6 +143,34 @@ class TabularGAN:
             continuous, _ = self._generate_numeric(ref_y, rng)
             real = self.encoder.continuous_values(frame)
             self.matcher = MomentMatcher().fit(real, y, continuous, ref_y, self.n_classes)
+
+    @torch.no_grad()
+    def _fit_missing(self, frame: pd.DataFrame, y: np.ndarray, seed: int) -> MissingRateMatcher:
+        """Per class, the shift of each "missing" logit that gives the real NaN rate."""
+        columns = self.encoder.missing_logits()
+        rng = torch.Generator(device=self.device)
+        rng.manual_seed(seed + 1)
+        ref_y = np.repeat(np.arange(self.n_classes), _REFERENCE_ROWS)
+        generator = self.trainer.ema.eval()
+        margins = []
+        for start in range(0, len(ref_y), SAMPLE_CHUNK):
+            yb = torch.as_tensor(ref_y[start : start + SAMPLE_CHUNK], device=self.device)
+            z = torch.randn(len(yb), self.trainer.latent_dim, generator=rng, device=self.device)
+            logits = generator.logits(z, yb).float()
+            margins.append(_missing_margins(logits, columns).cpu().numpy())
+        real_missing = np.stack([frame[name].isna().to_numpy() for name, *_ in columns], axis=1)
+        return MissingRateMatcher().fit(
+            np.concatenate(margins), ref_y, real_missing, y, self.n_classes
+        )
+
+    def set_missing(self, matcher: MissingRateMatcher | None) -> None:
+        """Use ``matcher``'s shifts of the "missing" logits when sampling (None: none)."""
+        self.missing = matcher
+        self._logit_bias = None
+        if matcher is not None:
+            index = [miss for *_, miss in self.encoder.missing_logits()]
+            n_out = self.trainer.ema.n_out
+            self._logit_bias = matcher.logit_bias(index, n_out).to(self.device)
 
     @torch.no_grad()
     def _generate_numeric(
@@ -141,7 +189,7 @@ class TabularGAN:
                 y[start : start + SAMPLE_CHUNK], dtype=torch.long, device=self.device
             )
             z = torch.randn(len(yb), self.trainer.latent_dim, generator=rng, device=self.device)
-            s, c = generator.sample(z, yb, rng)
+            s, c = generator.sample(z, yb, rng, self._logit_bias)
             scalars.append(s.float().cpu().numpy())
             codes.append(c.cpu().numpy())
         if not scalars:
@@ -179,7 +227,8 @@ class TabularGAN:
             JSON-able settings, encoder columns, history and step count.
         tensors : dict of str to Tensor
             Network weights (generator, critic, classifier, moving average), the
-            trainer's random state and the moment-matching map, on the CPU.
+            trainer's random state, the moment-matching map and the shifts of the
+            "missing" logits, on the CPU.
             Optimizer moments are not kept: training after loading restarts them.
         """
         trainer = self.trainer
@@ -206,6 +255,8 @@ class TabularGAN:
         if self.matcher is not None:
             tensors["matcher.scale"] = torch.from_numpy(self.matcher.scale_.copy())
             tensors["matcher.offset"] = torch.from_numpy(self.matcher.offset_.copy())
+        if self.missing is not None:
+            tensors["missing.bias"] = torch.from_numpy(self.missing.bias_.copy())
         return config, tensors
 
     @classmethod
@@ -266,4 +317,9 @@ class TabularGAN:
             model.matcher = MomentMatcher()
             model.matcher.scale_ = tensors["matcher.scale"].numpy().astype(np.float64)
             model.matcher.offset_ = tensors["matcher.offset"].numpy().astype(np.float64)
+        missing = None
+        if "missing.bias" in tensors:
+            missing = MissingRateMatcher()
+            missing.bias_ = tensors["missing.bias"].numpy().astype(np.float64)
+        model.set_missing(missing)
         return model

@@ -161,18 +161,30 @@ class ConditionalGenerator(nn.Module):
         self, z: torch.Tensor, y: torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         # z: (n, latent_dim) noise; y: (n,) class indices; generator: Gumbel noise source
-        return self.heads(self._logits(z, y), generator)
+        return self.heads(self.logits(z, y), generator)
 
-    def _logits(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def logits(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The raw output, before tanh and the softmax heads: shape (n, n_out)."""
         h = self.body(torch.cat([z, F.one_hot(y, self.n_classes).to(z.dtype)], dim=1))
         return self.head(h)[:, : self.n_out]
 
     @torch.no_grad()
     def sample(
-        self, z: torch.Tensor, y: torch.Tensor, generator: torch.Generator
+        self,
+        z: torch.Tensor,
+        y: torch.Tensor,
+        generator: torch.Generator,
+        logit_bias: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Scalars and category codes of sampled rows (see :meth:`OutputHeads.sample`)."""
-        return self.heads.sample(self._logits(z, y), generator)
+        """Scalars and category codes of sampled rows (see :meth:`OutputHeads.sample`).
+
+        ``logit_bias`` of shape (n_classes, n_out), when given, is added to each
+        row's logits by class before sampling (see ``MissingRateMatcher``).
+        """
+        logits = self.logits(z, y)
+        if logit_bias is not None:
+            logits = logits + logit_bias[y]
+        return self.heads.sample(logits, generator)
 
 
 class ConditionalCritic(nn.Module):
