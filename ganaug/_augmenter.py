@@ -527,6 +527,12 @@ class GANAugmenter(BaseOverSampler):
             and self._input == checked.info
             and np.array_equal(self.classes_, classes)
         )
+        if continuing and self.model_.trainer is None:
+            raise ValueError(
+                "warm_start=True cannot continue this image model: it was loaded from a file "
+                "that holds only its sampling generator (saved before ganaug kept the critic). "
+                "Fit with warm_start=False to train a new one."
+            )
         seeds = check_random_state(self.random_state).randint(_SEED_MAX, size=3)
         settings = image_settings(self)
         # n_jobs=None is one thread here too: benchmarks/images.py measured 10 steps/s

@@ -159,6 +159,37 @@ def test_save_and_load_an_image_augmenter(tmp_path):
     assert b.dtype == np.uint8 and np.array_equal(a, b) and np.array_equal(ya, yb)
 
 
+def test_a_loaded_image_augmenter_trains_on_with_warm_start(tmp_path):
+    X, y = _digits(40)
+    aug = _small(aux_weight=0.5, warm_start=True).fit(X, y)
+    aug.save(tmp_path / "digits.ganaug")
+    loaded = GANAugmenter.load(tmp_path / "digits.ganaug")
+    # every network and the trainer's random state come back
+    for name in ("generator", "critic", "classifier", "ema"):
+        saved = getattr(aug.model_.trainer, name).state_dict()
+        restored = getattr(loaded.model_.trainer, name).state_dict()
+        assert saved.keys() == restored.keys()
+        assert all(torch.equal(saved[k], restored[k]) for k in saved)
+    assert torch.equal(aug.model_.trainer.rng.get_state(), loaded.model_.trainer.rng.get_state())
+    before, _ = loaded.sample(6, random_state=1)
+    loaded.fit(X, y)
+    assert loaded.n_steps_ == 4 and len(loaded.history_) == 4
+    after, _ = loaded.sample(6, random_state=1)
+    assert not np.array_equal(before, after)
+
+
+def test_warm_start_on_a_sampler_only_image_model_says_what_to_do(tmp_path):
+    X, y = _digits(40)
+    aug = _small(warm_start=True).fit(X, y)
+    config, tensors = aug.model_.get_state()
+    kept = {k: v for k, v in tensors.items() if k.startswith(("generator.", "shift."))}
+    aug.model_ = ImageGAN.from_state(config, kept, torch.device("cpu"))
+    assert aug.model_.trainer is None
+    assert aug.sample(3)[0].shape == (3, 8, 8)
+    with pytest.raises(ValueError, match="holds only its sampling generator"):
+        aug.fit(X, y)
+
+
 def test_image_demo_writes_the_grid_and_scores(tmp_path, capsys):
     from ganaug.demo import run_image_demo
 

@@ -153,11 +153,8 @@ class ImageGAN:
         s = self.settings
         self.n_classes = n_classes
         self.device = device
-        side = self.resizer.side
         with private_seed(seed):
-            generator = self._make_generator()
-            critic = ConvCritic(n_classes, self.channels, side, s.base_width)
-            classifier = ConvClassifier(n_classes, self.channels) if s.aux_weight > 0 else None
+            generator, critic, classifier = self._make_networks(s.aux_weight > 0)
         config = TrainingConfig(
             batch_size=min(s.batch_size, len(y)),
             n_critic=s.n_critic,
@@ -169,14 +166,35 @@ class ImageGAN:
             # mode, whose batch-norm statistics are only calibrated after training
             health_every=0,
         )
+        self._make_trainer(generator, critic, classifier, config, seed + 1, callbacks)
+
+    def _make_networks(
+        self, with_classifier: bool
+    ) -> tuple[ConvGenerator, ConvCritic, ConvClassifier | None]:
+        s = self.settings
+        generator = self._make_generator()
+        critic = ConvCritic(self.n_classes, self.channels, self.resizer.side, s.base_width)
+        classifier = ConvClassifier(self.n_classes, self.channels) if with_classifier else None
+        return generator, critic, classifier
+
+    def _make_trainer(
+        self,
+        generator: ConvGenerator,
+        critic: ConvCritic,
+        classifier: ConvClassifier | None,
+        config: TrainingConfig,
+        seed: int,
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
+        s = self.settings
         augment = DiffAugment(s.augment) if s.augment else None
         self.trainer = DiverseGANTrainer(
             generator,
             critic,
             s.latent_dim,
             config,
-            device,
-            seed + 1,
+            self.device,
+            seed,
             classifier,
             augment,
             callbacks,
@@ -296,10 +314,23 @@ class ImageGAN:
             "steps_done": self.steps_done,
             "history": [dict(h) for h in self.history],
         }
+        # "generator." is what samples (the moving average); the rest lets a loaded
+        # model train on (warm_start)
+        modules = {"generator": self.sampler}
+        if self.trainer is not None:
+            config["training"] = asdict(self.trainer.config)
+            modules.update(
+                {"train_generator": self.trainer.generator, "critic": self.trainer.critic}
+            )
+            if self.trainer.classifier is not None:
+                modules["classifier"] = self.trainer.classifier
         tensors = {
-            f"generator.{k}": v.detach().cpu().contiguous()
-            for k, v in self.sampler.state_dict().items()
+            f"{prefix}.{k}": v.detach().cpu().contiguous().clone()
+            for prefix, module in modules.items()
+            for k, v in module.state_dict().items()
         }
+        if self.trainer is not None:
+            tensors["trainer.rng"] = self.trainer.rng.get_state()
         if self.shift is not None:
             tensors["shift.offset"] = self.shift.offset_.contiguous()
         return config, tensors
@@ -308,7 +339,11 @@ class ImageGAN:
     def from_state(
         cls, config: dict[str, Any], tensors: dict[str, torch.Tensor], device: torch.device
     ) -> ImageGAN:
-        """Rebuild a model that samples as the saved one did (it cannot train further)."""
+        """Rebuild a model that samples as the saved one did and can train on.
+
+        Files that hold only the sampling generator (written before ganaug saved
+        the critic) give a model that samples but cannot train further.
+        """
         model = cls(
             ImageSettings(**config["settings"]),
             config["channels"],
@@ -317,13 +352,42 @@ class ImageGAN:
         )
         model.n_classes = int(config["n_classes"])
         model.device = torch.device(device)
-        with private_seed(0):
-            generator = model._make_generator()
-        prefix = "generator."
-        generator.load_state_dict(
-            {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-        )
-        model._sampler = generator.to(model.device).eval().requires_grad_(False)
+
+        def weights(prefix: str) -> dict[str, torch.Tensor]:
+            return {
+                k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")
+            }
+
+        if "training" in config and any(k.startswith("critic.") for k in tensors):
+            with private_seed(0):
+                generator, critic, classifier = model._make_networks(
+                    any(k.startswith("classifier.") for k in tensors)
+                )
+            model._make_trainer(
+                generator, critic, classifier, TrainingConfig(**config["training"]), 0
+            )
+            trainer = model.trainer
+            trainer.generator.load_state_dict(weights("train_generator"))
+            trainer.critic.load_state_dict(weights("critic"))
+            if trainer.classifier is not None:
+                trainer.classifier.load_state_dict(weights("classifier"))
+            trainer.ema.load_state_dict(weights("generator"))
+            try:
+                trainer.rng.set_state(tensors["trainer.rng"].to(torch.uint8).cpu())
+            except RuntimeError:
+                # a CUDA generator's state does not fit a CPU generator: only further
+                # training draws from it, so a fixed seed will do
+                trainer.rng.manual_seed(int(config["steps_done"]))
+            trainer.steps_done = int(config["steps_done"])
+            trainer.history = [dict(h) for h in config["history"]]
+            # the last good state for recovery is the loaded one, not the fresh networks
+            trainer._snapshot()
+            trainer._snapshot_generator()
+        else:
+            with private_seed(0):
+                generator = model._make_generator()
+            generator.load_state_dict(weights("generator"))
+            model._sampler = generator.to(model.device).eval().requires_grad_(False)
         if "shift.offset" in tensors:
             model.shift = MeanImageShift()
             model.shift.offset_ = tensors["shift.offset"].float()

@@ -310,7 +310,9 @@ class TabularGAN:
             trainer.rng.manual_seed(int(config["steps_done"]))
         trainer.steps_done = int(config["steps_done"])
         trainer.history = [dict(h) for h in config["history"]]
+        # the last good state for recovery is the loaded one, not the fresh networks
         trainer._snapshot()
+        trainer._snapshot_generator()
         model.trainer = trainer
         model.matcher = None
         if "matcher.scale" in tensors:
