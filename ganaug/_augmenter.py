@@ -83,9 +83,9 @@ class GANAugmenter(BaseOverSampler):
     class, samples come from a moving average of the generator, and each class's
     synthetic continuous columns are rescaled to the real class's mean and
     standard deviation, and given the real class's share of NaN in each column
-    (moment matching). For images it is a conditional DCGAN
-    with DiffAugment whose samples of each class are shifted, pixel by pixel,
-    so that their mean image is the real class's.
+    (moment matching). For images it is a conditional DCGAN with DiffAugment
+    whose samples of each class are shifted, pixel by pixel, so that their mean
+    image is the real class's.
 
     There is no ``transform`` method: imbalanced-learn's ``Pipeline`` refuses a
     step with both ``transform`` and ``fit_resample``, and a scikit-learn
@@ -104,8 +104,9 @@ class GANAugmenter(BaseOverSampler):
     (too few rows for a mean or standard deviation to aim at). Synthetic
     values are always finite and inside what ``fit`` saw: known categories,
     observed ranges, integers for integer columns; NaN only in columns that
-    had NaN. A DataFrame's index is kept for the original rows; synthetic
-    rows get fresh labels (see ``fit_resample``).
+    had NaN (and, with moment matching, only for classes that had NaN there,
+    if they have 5 rows or more). A DataFrame's index is kept for the original
+    rows; synthetic rows get fresh labels (see ``fit_resample``).
 
     Parameters
     ----------

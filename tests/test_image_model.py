@@ -231,3 +231,10 @@ def test_aux_weight_auto_is_off_for_images_and_on_for_tables():
     assert _small(aux_weight=0.5).fit(X, y).model_.trainer.classifier is not None
     X_tab = np.random.default_rng(0).normal(size=(40, 3))
     assert _small().fit(X_tab, y % 2).model_.trainer.classifier is not None
+
+
+def test_cutout_is_left_out_below_sixteen_pixels():
+    X, y = _digits(40)
+    assert _small().fit(X, y).model_.settings.augment == ("color", "translation")
+    big = np.repeat(np.repeat(X, 2, axis=1), 2, axis=2)  # 16x16
+    assert _small().fit(big, y).model_.settings.augment == ("color", "translation", "cutout")
