@@ -22,7 +22,14 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._scalars import plain
-from ._validation import TableInput, check_labels, check_table, check_warm_start, sample_counts
+from ._validation import (
+    TableInput,
+    check_image_warm_start,
+    check_labels,
+    check_table,
+    check_warm_start,
+    sample_counts,
+)
 from .encoders.image import concat_images, restore_images
 from .models.image import (
     CheckedImages,
@@ -522,18 +529,9 @@ class GANAugmenter(BaseOverSampler):
     ) -> None:
         """``_train`` for images; the pieces live in ganaug.models.image."""
         device = resolve_device(self.device)
-        continuing = (
-            self.warm_start
-            and getattr(self, "model_type_", None) == "image"
-            and self._input == checked.info
-            and np.array_equal(self.classes_, classes)
-        )
-        if continuing and self.model_.trainer is None:
-            raise ValueError(
-                "warm_start=True cannot continue this image model: it was loaded from a file "
-                "that holds only its sampling generator (saved before ganaug kept the critic). "
-                "Fit with warm_start=False to train a new one."
-            )
+        continuing = self.warm_start and hasattr(self, "model_")
+        if continuing:
+            check_image_warm_start(self, checked.info, classes)
         seeds = check_random_state(self.random_state).randint(_SEED_MAX, size=3)
         settings = image_settings(self)
         # n_jobs=None is one thread here too: benchmarks/images.py measured 10 steps/s

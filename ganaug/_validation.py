@@ -234,7 +234,7 @@ def check_warm_start(estimator: Any, new: TableInput, classes: np.ndarray, frame
     fix = "set warm_start=False to start again on the new data."
     if getattr(estimator, "model_type_", "tabular") != "tabular":
         raise ValueError(
-            f"warm_start=True, but the fitted model is a {estimator.model_type_} model and X "
+            f"warm_start=True, but the fitted model is the {estimator.model_type_} model and X "
             f"is a table; {fix}"
         )
     check_same_columns(estimator._input, new, "continue training (warm_start=True)")
@@ -244,6 +244,40 @@ def check_warm_start(estimator: Any, new: TableInput, classes: np.ndarray, frame
             f"fitted on {np.asarray(estimator.classes_).tolist()}; {fix}"
         )
     estimator.model_.encoder.check_compatible(frame)
+
+
+def check_image_warm_start(estimator: Any, new: Any, classes: np.ndarray) -> None:
+    """Raise ``ValueError`` unless a fitted image estimator can train on with these images.
+
+    ``new`` is the :class:`ganaug.encoders.image.ImageInput` of the new images.
+    """
+    fix = "set warm_start=False to start again on the new data."
+    if estimator.model_type_ != "image":
+        raise ValueError(
+            f"warm_start=True, but the fitted model is the {estimator.model_type_} model and X "
+            f"holds images; {fix}"
+        )
+    old, now = estimator._input.to_dict(), new.to_dict()
+    # the device only says where synthetic tensors are returned
+    changed = [
+        f"{k} {old[k]!r} -> {now[k]!r}" for k in old if k != "torch_device" and old[k] != now[k]
+    ]
+    if changed:
+        raise ValueError(
+            "warm_start=True, but these images differ from those the model was fitted on "
+            f"({'; '.join(changed)}); {fix}"
+        )
+    if not np.array_equal(np.asarray(estimator.classes_), classes):
+        raise ValueError(
+            f"warm_start=True, but y has classes {classes.tolist()} while the model was "
+            f"fitted on {np.asarray(estimator.classes_).tolist()}; {fix}"
+        )
+    if estimator.model_.trainer is None:
+        raise ValueError(
+            "warm_start=True cannot continue this image model: it was loaded from a file "
+            "that holds only its sampling generator (saved before ganaug kept the critic). "
+            "Set warm_start=False to train a new one."
+        )
 
 
 def check_labels(y: Any, n_samples: int) -> np.ndarray:

@@ -190,6 +190,29 @@ def test_warm_start_on_a_sampler_only_image_model_says_what_to_do(tmp_path):
         aug.fit(X, y)
 
 
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda X, y: (np.pad(X, ((0, 0), (0, 0), (0, 2))), y), r"width 8 -> 10"),
+        (lambda X, y: (X.astype(np.float32) / 255, y), r"dtype 'uint8' -> 'float32'"),
+        (lambda X, y: (X, np.where(y == 0, 10, y)), r"y has classes"),
+        (
+            lambda X, y: (X.reshape(len(X), -1), y),
+            r"fitted model is the image model and X is a table",
+        ),
+    ],
+    ids=["size", "dtype", "classes", "table"],
+)
+def test_warm_start_on_other_images_is_refused_before_training(change, match):
+    X, y = _digits(40)
+    aug = _small(warm_start=True).fit(X, y)
+    X2, y2 = change(X, y)
+    with pytest.raises(ValueError, match=match):
+        aug.fit(X2, y2)
+    assert aug.n_steps_ == 2
+    assert aug.sample(3)[0].shape == (3, 8, 8)
+
+
 def test_image_demo_writes_the_grid_and_scores(tmp_path, capsys):
     from ganaug.demo import run_image_demo
 
