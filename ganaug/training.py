@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -37,9 +37,24 @@ __all__ = [
     "TrainingDivergedError",
     "private_seed",
     "torch_threads",
+    "weights_under",
 ]
 
 BatchSource = Callable[[torch.Generator], tuple[torch.Tensor, torch.Tensor]]
+
+# Where GANTrainer.state_tensors stores each network's weights, by attribute.
+STATE_PREFIXES = {
+    "generator": "generator",
+    "critic": "critic",
+    "classifier": "classifier",
+    "ema": "ema",
+}
+
+
+def weights_under(tensors: Mapping[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    """The tensors stored as ``"prefix.name"``, keyed by ``name`` (a module's state dict)."""
+    start = len(prefix) + 1
+    return {k[start:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
 
 
 class TrainingDivergedError(RuntimeError):
@@ -270,6 +285,51 @@ class GANTrainer:
             p_ema.lerp_(p, 1.0 - decay)
         for b_ema, b in zip(self.ema.buffers(), self.generator.buffers()):
             b_ema.copy_(b)
+
+    # -- saving and loading ---------------------------------------------------------
+
+    def state_tensors(
+        self, prefixes: Mapping[str, str] = STATE_PREFIXES
+    ) -> dict[str, torch.Tensor]:
+        """CPU copies of the networks' weights, keyed ``"prefix.name"``, and the random state.
+
+        ``prefixes`` maps the trainer's attributes (``generator``, ``critic``,
+        ``classifier``, ``ema``) to the prefixes their weights are stored under;
+        a network the trainer does not have is skipped.
+        """
+        tensors = {"trainer.rng": self.rng.get_state()}
+        for attr, prefix in prefixes.items():
+            module = getattr(self, attr)
+            if module is not None:
+                for key, value in module.state_dict().items():
+                    tensors[f"{prefix}.{key}"] = value.detach().cpu().contiguous().clone()
+        return tensors
+
+    def load_state(
+        self,
+        tensors: Mapping[str, torch.Tensor],
+        steps_done: int,
+        history: Sequence[dict[str, float]],
+        prefixes: Mapping[str, str] = STATE_PREFIXES,
+    ) -> None:
+        """Restore what :meth:`state_tensors` saved, with the step count and history.
+
+        The loaded networks become the last good state that a recovery returns to.
+        """
+        for attr, prefix in prefixes.items():
+            module = getattr(self, attr)
+            if module is not None:
+                module.load_state_dict(weights_under(tensors, prefix), strict=True)
+        try:
+            self.rng.set_state(tensors["trainer.rng"].to(torch.uint8).cpu())
+        except RuntimeError:
+            # a CUDA generator's state does not fit a CPU generator (fitted on GPU, loaded
+            # on CPU): only continued training draws from it, so a fixed seed will do
+            self.rng.manual_seed(int(steps_done))
+        self.steps_done = int(steps_done)
+        self.history = [dict(h) for h in history]
+        self._snapshot()
+        self._snapshot_generator()
 
     def _snapshot(self) -> None:
         self._good_critic = copy.deepcopy(self.critic.state_dict())

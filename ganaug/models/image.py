@@ -22,7 +22,14 @@ from ..augment import DiffAugment
 from ..encoders.image import DatasetImages, ImageInput, ImageResizer, check_images, is_image_stack
 from ..networks.conv import ConvClassifier, ConvCritic, ConvGenerator
 from ..postprocess import MeanImageShift
-from ..training import BalancedBatches, Callback, GANTrainer, TrainingConfig, private_seed
+from ..training import (
+    BalancedBatches,
+    Callback,
+    GANTrainer,
+    TrainingConfig,
+    private_seed,
+    weights_under,
+)
 
 __all__ = [
     "CheckedImages",
@@ -40,6 +47,15 @@ __all__ = [
 SAMPLE_CHUNK = 256
 # Synthetic images per class (at most) that estimate a class's synthetic mean image.
 _REFERENCE_PER_CLASS = 256
+# Where the trainer's networks are saved: "generator." is what samples (the moving
+# average), as in files that hold only the sampler; the rest lets a loaded model
+# train on (warm_start).
+_STATE_PREFIXES = {
+    "ema": "generator",
+    "generator": "train_generator",
+    "critic": "critic",
+    "classifier": "classifier",
+}
 # Batches of the moving-average generator used to re-estimate its batch-norm statistics.
 _CALIBRATION_BATCHES = 8
 
@@ -329,23 +345,14 @@ class ImageGAN:
             "steps_done": self.steps_done,
             "history": [dict(h) for h in self.history],
         }
-        # "generator." is what samples (the moving average); the rest lets a loaded
-        # model train on (warm_start)
-        modules = {"generator": self.sampler}
         if self.trainer is not None:
             config["training"] = asdict(self.trainer.config)
-            modules.update(
-                {"train_generator": self.trainer.generator, "critic": self.trainer.critic}
-            )
-            if self.trainer.classifier is not None:
-                modules["classifier"] = self.trainer.classifier
-        tensors = {
-            f"{prefix}.{k}": v.detach().cpu().contiguous().clone()
-            for prefix, module in modules.items()
-            for k, v in module.state_dict().items()
-        }
-        if self.trainer is not None:
-            tensors["trainer.rng"] = self.trainer.rng.get_state()
+            tensors = self.trainer.state_tensors(_STATE_PREFIXES)
+        else:
+            tensors = {
+                f"generator.{k}": v.detach().cpu().contiguous()
+                for k, v in self.sampler.state_dict().items()
+            }
         if self.shift is not None:
             tensors["shift.offset"] = self.shift.offset_.contiguous()
         return config, tensors
@@ -368,11 +375,6 @@ class ImageGAN:
         model.n_classes = int(config["n_classes"])
         model.device = torch.device(device)
 
-        def weights(prefix: str) -> dict[str, torch.Tensor]:
-            return {
-                k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")
-            }
-
         if "training" in config and any(k.startswith("critic.") for k in tensors):
             with private_seed(0):
                 generator, critic, classifier = model._make_networks(
@@ -381,27 +383,13 @@ class ImageGAN:
             model._make_trainer(
                 generator, critic, classifier, TrainingConfig(**config["training"]), 0
             )
-            trainer = model.trainer
-            trainer.generator.load_state_dict(weights("train_generator"))
-            trainer.critic.load_state_dict(weights("critic"))
-            if trainer.classifier is not None:
-                trainer.classifier.load_state_dict(weights("classifier"))
-            trainer.ema.load_state_dict(weights("generator"))
-            try:
-                trainer.rng.set_state(tensors["trainer.rng"].to(torch.uint8).cpu())
-            except RuntimeError:
-                # a CUDA generator's state does not fit a CPU generator: only further
-                # training draws from it, so a fixed seed will do
-                trainer.rng.manual_seed(int(config["steps_done"]))
-            trainer.steps_done = int(config["steps_done"])
-            trainer.history = [dict(h) for h in config["history"]]
-            # the last good state for recovery is the loaded one, not the fresh networks
-            trainer._snapshot()
-            trainer._snapshot_generator()
+            model.trainer.load_state(
+                tensors, config["steps_done"], config["history"], _STATE_PREFIXES
+            )
         else:
             with private_seed(0):
                 generator = model._make_generator()
-            generator.load_state_dict(weights("generator"))
+            generator.load_state_dict(weights_under(tensors, "generator"))
             model._sampler = generator.to(model.device).eval().requires_grad_(False)
         if "shift.offset" in tensors:
             model.shift = MeanImageShift()

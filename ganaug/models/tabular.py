@@ -245,13 +245,7 @@ class TabularGAN:
             "steps_done": trainer.steps_done,
             "history": trainer.history,
         }
-        tensors: dict[str, torch.Tensor] = {"trainer.rng": trainer.rng.get_state()}
-        modules = {"generator": trainer.generator, "critic": trainer.critic, "ema": trainer.ema}
-        if trainer.classifier is not None:
-            modules["classifier"] = trainer.classifier
-        for prefix, module in modules.items():
-            for key, value in module.state_dict().items():
-                tensors[f"{prefix}.{key}"] = value.detach().cpu().contiguous().clone()
+        tensors = trainer.state_tensors()
         if self.matcher is not None:
             tensors["matcher.scale"] = torch.from_numpy(self.matcher.scale_.copy())
             tensors["matcher.offset"] = torch.from_numpy(self.matcher.offset_.copy())
@@ -291,28 +285,7 @@ class TabularGAN:
         trainer = GANTrainer(
             generator, critic, settings.latent_dim, train_config, device, 0, classifier
         )
-        modules = {
-            "generator": trainer.generator,
-            "critic": trainer.critic,
-            "ema": trainer.ema,
-            "classifier": trainer.classifier,
-        }
-        for prefix, module in modules.items():
-            if module is not None:
-                start = len(prefix) + 1
-                state = {k[start:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
-                module.load_state_dict(state, strict=True)
-        try:
-            trainer.rng.set_state(tensors["trainer.rng"].to(torch.uint8).cpu())
-        except RuntimeError:
-            # a CUDA generator's state does not fit a CPU generator (fitted on GPU, loaded
-            # on CPU): only continued training draws from it, so a fixed seed will do
-            trainer.rng.manual_seed(int(config["steps_done"]))
-        trainer.steps_done = int(config["steps_done"])
-        trainer.history = [dict(h) for h in config["history"]]
-        # the last good state for recovery is the loaded one, not the fresh networks
-        trainer._snapshot()
-        trainer._snapshot_generator()
+        trainer.load_state(tensors, config["steps_done"], config["history"])
         model.trainer = trainer
         model.matcher = None
         if "matcher.scale" in tensors:
