@@ -190,6 +190,9 @@ CASES = {
     "aux-weight-negative": Case(
         X_NUM, Y_BIN, ValueError, "'aux_weight' parameter", {"aux_weight": -0.5}
     ),
+    "aux-weight-unknown-string": Case(
+        X_NUM, Y_BIN, ValueError, "'aux_weight' parameter", {"aux_weight": "high"}
+    ),
     "model-unknown": Case(X_NUM, Y_BIN, ValueError, "'model' parameter", {"model": "graph"}),
 }
 
