@@ -182,20 +182,8 @@ def _image_folder(root, sizes=((6, "a"), (2, "b"))):
     return root
 
 
-def _image_model_available() -> bool:
-    from ganaug import GANAugmenter
-
-    try:
-        GANAugmenter(model="image")._validate_params()
-    except Exception:
-        return False
-    return True
-
-
 def test_balance_image_folder_then_sample(tmp_path, capsys):
     pytest.importorskip("PIL")
-    if not _image_model_available():
-        pytest.skip("image model not available")
     from PIL import Image
 
     src = _image_folder(tmp_path / "images")

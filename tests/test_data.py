@@ -113,10 +113,7 @@ def test_albumentations_on_a_table_is_refused(table_aug):
 @pytest.fixture(scope="module")
 def image_aug() -> GANAugmenter:
     X, y = _images()
-    try:
-        return GANAugmenter(model="image", random_state=0, max_steps=1, batch_size=8).fit(X, y)
-    except (TypeError, ValueError) as exc:  # pragma: no cover - before the image model lands
-        pytest.skip(f"image model not available: {exc}")
+    return GANAugmenter(model="image", random_state=0, max_steps=1, batch_size=8).fit(X, y)
 
 
 def _images() -> tuple[np.ndarray, np.ndarray]:

@@ -62,10 +62,7 @@ def test_sample_grid_puts_real_beside_synthetic(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.integers(0, 256, size=(20, 8, 8), dtype=np.uint8)
     y = np.array([0] * 14 + [1] * 6)
-    try:
-        aug = GANAugmenter(model="image", random_state=0, max_steps=1, batch_size=8).fit(X, y)
-    except (TypeError, ValueError) as exc:  # pragma: no cover - before the image model lands
-        pytest.skip(f"image model not available: {exc}")
+    aug = GANAugmenter(model="image", random_state=0, max_steps=1, batch_size=8).fit(X, y)
     path = tmp_path / "grid.png"
     fig = plotting.sample_grid(aug, X, y, path, n_per_class=3)
     assert _is_png(path)
