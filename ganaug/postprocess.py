@@ -5,7 +5,9 @@ and standard deviation of the real rows of that class. In trials on eight real
 tables it closed most of the gap between an under-trained conditional WGAN-GP
 and SMOTE (see ``shared/TRIALS.md``). The affine map is estimated once, after
 training, from a reference sample, so that later calls of ``sample`` do not
-depend on how many rows they ask for.
+depend on how many rows they ask for. Tables now use per-class quantile mapping
+(``ganaug.sampling.marginals``); :class:`MomentMatcher` stays so that models saved
+with it load and sample as before.
 
 Missing-rate matching gives each class the share of NaN its real rows have, per
 column: the generator learns the overall rate of NaN but blurs how it differs

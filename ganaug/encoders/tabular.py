@@ -14,7 +14,13 @@ Gumbel-softmax and the decoding are all driven by that list, as in CTGAN [1]_.
 - NaN: a continuous column that holds NaN gets a two-way "missing" indicator; a
   categorical column gets a "missing" category.
 
-The encoder never touches torch: it is plain numpy and pandas.
+- Grids: a numeric column whose values lie on a grid (whole numbers, a round
+  step, a few observed values) is snapped back onto it when decoded.
+
+The mixtures live in :mod:`ganaug.encoders.modes`, the column descriptions and
+the restoring of dtypes in :mod:`ganaug.encoders.columns`, the grids in
+:mod:`ganaug.encoders.grids`. The encoder never touches torch: it is plain
+numpy and pandas.
 
 References
 ----------
@@ -24,153 +30,25 @@ References
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.mixture import BayesianGaussianMixture
-from threadpoolctl import threadpool_limits
 
 from .._scalars import plain
+from .columns import (
+    ColumnInfo,
+    Span,
+    column_dtype,
+    column_kind,
+    restore_categorical,
+    restore_continuous,
+)
+from .grids import detect_grid
+from .modes import ALPHA_BOUND, cover_outliers, fit_modes, modes_of
 
 __all__ = ["ColumnInfo", "Span", "TabularEncoder", "column_kind"]
-
-# BGM cost grows with rows and components; 5 modes on at most 500 rows keeps a
-# 30-column table under a few seconds while still finding clear multi-modality.
-_MAX_BGM_ROWS = 500
-# Most columns converge or settle well before this; each iteration costs ~2 ms.
-_BGM_MAX_ITER = 40
-# Mode weights below this are empty components the Dirichlet prior switched off.
-_MIN_MODE_WEIGHT = 0.005
-# Numeric columns with at most this many distinct values, each seen on average
-# at least _SNAP_MIN_REPEATS times, are snapped to observed values on decoding.
-_SNAP_MAX_DISTINCT = 20
-_SNAP_MIN_REPEATS = 4
-# CTGAN's bound on the encoded scalar |(x - mean_k) / (4 std_k)|: tanh reaches it.
-_ALPHA_BOUND = 0.99
-# Most modes added for values that the mixture's modes cannot encode (outliers).
-_MAX_EXTRA_MODES = 10
-
-
-@dataclass(frozen=True)
-class Span:
-    """A slice of the encoded matrix that one generator head produces.
-
-    Parameters
-    ----------
-    start : int
-        First column of the slice in the encoded matrix.
-    width : int
-        Number of encoded columns.
-    activation : {"tanh", "softmax"}
-        ``tanh`` for a scalar in (-1, 1), ``softmax`` for a one-hot block.
-    """
-
-    start: int
-    width: int
-    activation: Literal["tanh", "softmax"]
-
-    @property
-    def stop(self) -> int:
-        return self.start + self.width
-
-
-@dataclass
-class ColumnInfo:
-    """What the encoder learned about one column; plain values only (JSON-able)."""
-
-    name: Hashable
-    kind: Literal["continuous", "categorical"]
-    dtype: str
-    has_nan: bool = False
-    nan_rate: float = 0.0
-    # continuous
-    means: list[float] = field(default_factory=list)
-    stds: list[float] = field(default_factory=list)
-    log_weights: list[float] = field(default_factory=list)
-    lower: float = 0.0
-    upper: float = 0.0
-    is_integer: bool = False
-    snap_values: list[float] | None = None
-    # categorical
-    categories: list[Any] = field(default_factory=list)
-    dtype_categories: list[Any] | None = None
-    ordered: bool = False
-
-    @property
-    def n_modes(self) -> int:
-        return len(self.means)
-
-    @property
-    def is_constant(self) -> bool:
-        """A continuous column with a single observed value (or none at all)."""
-        return self.kind == "continuous" and (
-            self.n_modes == 0 or (self.n_modes == 1 and self.upper == self.lower)
-        )
-
-
-def _inferred_object_kind(series: pd.Series) -> str:
-    return pd.api.types.infer_dtype(series, skipna=True)
-
-
-def column_kind(series: pd.Series, categorical: bool) -> Literal["continuous", "categorical"]:
-    """Decide how a column is modelled, or raise a TypeError naming it (ValueError for complex).
-
-    Parameters
-    ----------
-    series : pandas.Series
-        The column.
-    categorical : bool
-        Whether the user named this column in ``categorical_features``.
-    """
-    dtype = series.dtype
-    name = series.name
-    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
-        return "categorical"
-    if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
-        raise TypeError(
-            f"Column {name!r} holds datetimes ({dtype}); GANAugmenter models numbers and "
-            "categories. Convert it first, e.g. to seconds since an epoch "
-            "(`df[col].astype('int64') // 10**9`) or to year/month/day columns."
-        )
-    if pd.api.types.is_timedelta64_dtype(dtype):
-        raise TypeError(
-            f"Column {name!r} holds timedeltas; convert it to a number of seconds first "
-            "(`df[col].dt.total_seconds()`)."
-        )
-    if pd.api.types.is_complex_dtype(dtype):
-        # a ValueError in scikit-learn's wording, as check_array raises for complex input
-        raise ValueError(
-            f"Complex data not supported: column {name!r} holds complex numbers; split it "
-            "into real and imaginary columns."
-        )
-    if pd.api.types.is_numeric_dtype(dtype):
-        return "categorical" if categorical else "continuous"
-    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
-        inferred = _inferred_object_kind(series)
-        if inferred in ("string", "boolean", "empty"):
-            return "categorical"
-        if inferred in ("integer", "floating", "mixed-integer-float"):
-            return "categorical" if categorical else "continuous"
-        raise TypeError(
-            f"Column {name!r} has dtype object holding {inferred!r} values; each object "
-            "column must hold only strings (or only numbers). Convert it, e.g. with "
-            "`df[col].astype(str)` for labels or `pd.to_numeric(df[col])` for numbers."
-        )
-    raise TypeError(
-        f"Column {name!r} has unsupported dtype {dtype}; convert it to numbers, or to "
-        "strings to model it as categories (`df[col].astype(str)`)."
-    )
-
-
-def _dtype_from_info(info: ColumnInfo) -> Any:
-    if info.dtype == "category":
-        return pd.CategoricalDtype(info.dtype_categories, ordered=info.ordered)
-    return pd.api.types.pandas_dtype(info.dtype)
 
 
 class TabularEncoder:
@@ -261,55 +139,15 @@ class TabularEncoder:
             pd.api.types.is_integer_dtype(dtype)
             or (pd.api.types.is_object_dtype(dtype) and np.all(np.mod(values, 1) == 0))
         )
-        distinct = np.unique(values)
-        if len(distinct) <= _SNAP_MAX_DISTINCT and len(distinct) * _SNAP_MIN_REPEATS <= len(values):
-            info.snap_values = distinct.tolist()
-        if len(distinct) == 1:
+        grid = detect_grid(values)
+        if grid is not None:
+            info.snap_values, info.grid_step, info.grid_offset = grid.values, grid.step, grid.offset
+        if info.lower == info.upper:
             info.means, info.stds, info.log_weights = [info.lower], [1.0], [0.0]
             return info
-        self._fit_modes(info, values, rng)
-        _cover_outliers(info, values)
+        fit_modes(info, values, self.max_modes, rng)
+        cover_outliers(info, values)
         return info
-
-    def _fit_modes(self, info: ColumnInfo, values: np.ndarray, rng: np.random.Generator) -> None:
-        if len(values) > _MAX_BGM_ROWS:
-            values = rng.choice(values, _MAX_BGM_ROWS, replace=False)
-        n_distinct = len(np.unique(values))
-        center = float(values.mean())
-        scale = float(values.std()) or 1.0
-        mixture = BayesianGaussianMixture(
-            n_components=min(self.max_modes, n_distinct),
-            # on one column "diag" fits the same modes as "full" (checked to 3
-            # decimals), without a Cholesky factorisation per component: ~2x faster
-            covariance_type="diag",
-            weight_concentration_prior_type="dirichlet_process",
-            weight_concentration_prior=1e-3,
-            max_iter=_BGM_MAX_ITER,
-            n_init=1,
-            random_state=int(rng.integers(2**31 - 1)),
-        )
-        # threadpoolctl ships with scikit-learn; on one column of <= 500 rows extra
-        # OpenMP threads in the k-means initialisation only spin (3x slower when the
-        # cores are busy), so the mixture runs single-threaded.
-        with warnings.catch_warnings(), threadpool_limits(1, user_api="openmp"):
-            # a mixture that stops at max_iter still gives usable modes
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            # on standardized values: the mixture's covariance floor (reg_covar, 1e-6)
-            # would otherwise swamp a column of magnitude 1e-12 and its priors
-            # misbehave at 1e12
-            mixture.fit(((values - center) / scale).reshape(-1, 1))
-        keep = mixture.weights_ > _MIN_MODE_WEIGHT
-        if not keep.any():
-            keep = mixture.weights_ == mixture.weights_.max()
-        means = mixture.means_.ravel()[keep] * scale + center
-        stds = np.sqrt(mixture.covariances_.ravel()[keep]) * scale
-        # a floor on the spread: a mode on a single repeated value has std ~ 0
-        stds = np.maximum(stds, 1e-3 * (info.upper - info.lower))
-        weights = mixture.weights_[keep] / mixture.weights_[keep].sum()
-        order = np.argsort(means)
-        info.means = means[order].tolist()
-        info.stds = stds[order].tolist()
-        info.log_weights = np.log(weights[order]).tolist()
 
     def _layout(self) -> list[Span]:
         spans: list[Span] = []
@@ -334,6 +172,32 @@ class TabularEncoder:
                 add(2, "softmax")
         return spans
 
+    def softmax_blocks(self) -> list[tuple[ColumnInfo, str, Span]]:
+        """Each softmax span with its column and its role.
+
+        Returns
+        -------
+        list of (ColumnInfo, role, Span)
+            ``role`` is ``"categories"`` (a categorical column's one-hot, its
+            "missing" category last when it holds NaN), ``"modes"`` (a continuous
+            column's mixture component) or ``"missing"`` (a continuous column's
+            two-way NaN indicator, NaN second).
+        """
+        out: list[tuple[ColumnInfo, str, Span]] = []
+        spans = iter(self.spans_)
+        for info in self.columns_:
+            if info.kind == "categorical":
+                if len(info.categories) + int(info.has_nan) > 1:
+                    out.append((info, "categories", next(spans)))
+                continue
+            if not info.is_constant:
+                next(spans)
+                if info.n_modes > 1:
+                    out.append((info, "modes", next(spans)))
+            if info.has_nan and info.nan_rate < 1.0:
+                out.append((info, "missing", next(spans)))
+        return out
+
     def missing_logits(self) -> list[tuple[str, int, int, int]]:
         """Where each column's "missing" logit sits in the generator's output.
 
@@ -346,24 +210,11 @@ class TabularEncoder:
             continuous column's two-way indicator). Columns that are always NaN,
             or NaN-free, are not listed.
         """
-        out: list[tuple[str, int, int, int]] = []
-        spans = iter(self.spans_)
-        for info in self.columns_:
-            if info.kind == "categorical":
-                width = len(info.categories) + int(info.has_nan)
-                if width > 1:
-                    span = next(spans)
-                    if info.has_nan:
-                        out.append((info.name, span.start, span.stop, span.stop - 1))
-                continue
-            if not info.is_constant:
-                next(spans)
-                if info.n_modes > 1:
-                    next(spans)
-            if info.has_nan and info.nan_rate < 1.0:
-                span = next(spans)
-                out.append((info.name, span.start, span.stop, span.start + 1))
-        return out
+        return [
+            (info.name, s.start, s.stop, s.stop - 1 if role == "categories" else s.start + 1)
+            for info, role, s in self.softmax_blocks()
+            if info.has_nan and role != "modes"
+        ]
 
     # -- encoding ------------------------------------------------------------------
 
@@ -415,10 +266,10 @@ class TabularEncoder:
             if not info.is_constant:
                 values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
                 values = np.where(missing, info.means[0], values)
-                modes = self._modes_of(info, values)
+                modes = modes_of(info, values)
                 means = np.asarray(info.means)[modes]
                 stds = np.asarray(info.stds)[modes]
-                alpha = np.clip((values - means) / (4 * stds), -_ALPHA_BOUND, _ALPHA_BOUND)
+                alpha = np.clip((values - means) / (4 * stds), -ALPHA_BOUND, ALPHA_BOUND)
                 blocks.append(alpha.reshape(n, 1))
                 if info.n_modes > 1:
                     blocks.append(_one_hot(modes, info.n_modes))
@@ -427,17 +278,6 @@ class TabularEncoder:
         if not blocks:
             return np.zeros((n, 0), dtype=np.float32)
         return np.concatenate(blocks, axis=1).astype(np.float32)
-
-    @staticmethod
-    def _modes_of(info: ColumnInfo, values: np.ndarray) -> np.ndarray:
-        """The most probable mixture component of each value."""
-        means = np.asarray(info.means)
-        stds = np.asarray(info.stds)
-        z = (values[:, None] - means[None, :]) / stds[None, :]
-        log_post = np.asarray(info.log_weights)[None, :] - np.log(stds)[None, :] - 0.5 * z * z
-        # a mode that would clip the value is chosen only when no mode can encode it
-        log_post = log_post - 1e12 * (np.abs(z) > 4 * _ALPHA_BOUND)
-        return np.argmax(log_post, axis=1)
 
     # -- decoding ------------------------------------------------------------------
 
@@ -514,13 +354,13 @@ class TabularEncoder:
         i_cont = i_cat = 0
         for info in self.columns_:
             if info.kind == "continuous":
-                values = _restore_continuous(info, continuous[:, i_cont])
+                values = restore_continuous(info, continuous[:, i_cont])
                 i_cont += 1
             else:
-                values = _restore_categorical(info, codes[:, i_cat])
+                values = restore_categorical(info, codes[:, i_cat])
                 i_cat += 1
             # an explicit dtype: pandas would otherwise turn object strings into `str`
-            out.append(pd.Series(values, dtype=_dtype_from_info(info), copy=False))
+            out.append(pd.Series(values, dtype=column_dtype(info), copy=False))
         frame = (
             pd.concat(out, axis=1, ignore_index=True)
             if out
@@ -532,38 +372,6 @@ class TabularEncoder:
     def inverse_transform(self, encoded: np.ndarray) -> pd.DataFrame:
         """Decode a model-space matrix into a DataFrame with the original dtypes."""
         return self.to_frame(*self.decode_numeric(encoded))
-
-
-def _cover_outliers(info: ColumnInfo, values: np.ndarray) -> None:
-    """Add modes for values that no mode can encode, so that encoding loses none.
-
-    A value more than ``4 * 0.99`` standard deviations from every mode would be
-    clipped onto the nearest one: a rare outlier whose mixture component was
-    dropped as negligible, a far tail, or a value left out of the mixture's row
-    subsample. Each round gives the farthest such value, and the others on the
-    same side of the same mode, a mode that spans them.
-    """
-    for _ in range(_MAX_EXTRA_MODES):
-        means, stds = np.asarray(info.means), np.asarray(info.stds)
-        modes = TabularEncoder._modes_of(info, values)
-        alpha = (values - means[modes]) / (4 * stds[modes])
-        if np.abs(alpha).max() <= _ALPHA_BOUND:
-            return
-        worst = int(np.argmax(np.abs(alpha)))
-        group = values[
-            (modes == modes[worst])
-            & (np.abs(alpha) > _ALPHA_BOUND)
-            & (np.sign(alpha) == np.sign(alpha[worst]))
-        ]
-        low, high = float(group.min()), float(group.max())
-        floor = 1e-3 * (info.upper - info.lower)
-        means = np.append(means, (low + high) / 2)
-        stds = np.append(stds, max((high - low) / (8 * _ALPHA_BOUND) * 1.01, floor))
-        log_weights = np.append(info.log_weights, np.log(len(group) / len(values)))
-        order = np.argsort(means)
-        info.means = means[order].tolist()
-        info.stds = stds[order].tolist()
-        info.log_weights = log_weights[order].tolist()
 
 
 def _one_hot(codes: np.ndarray, width: int) -> np.ndarray:
@@ -580,53 +388,3 @@ def _category_codes(series: pd.Series, categories: list[Any]) -> np.ndarray:
         if v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA:
             codes[i] = lookup.get(plain(v), -1)
     return codes
-
-
-def _restore_continuous(info: ColumnInfo, values: np.ndarray) -> pd.Series | np.ndarray:
-    missing = np.isnan(values)
-    if info.n_modes >= 1:
-        values = np.clip(values, info.lower, info.upper)
-        if info.snap_values is not None:
-            grid = np.asarray(info.snap_values)
-            idx = np.clip(np.searchsorted(grid, values), 1, len(grid) - 1) if len(grid) > 1 else 0
-            if len(grid) > 1:
-                left, right = grid[idx - 1], grid[idx]
-                values = np.where(values - left <= right - values, left, right)
-            else:
-                values = np.full_like(values, grid[0])
-        if info.is_integer:
-            values = np.round(values)
-        values = np.where(missing, np.nan, values)
-    dtype = _dtype_from_info(info)
-    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
-        return values.astype(dtype)
-    if isinstance(dtype, np.dtype):
-        return values.astype(dtype) if dtype.kind != "O" else _to_objects(values, info.is_integer)
-    return pd.array(np.where(missing, None, values).tolist(), dtype=dtype)
-
-
-def _to_objects(values: np.ndarray, is_integer: bool) -> np.ndarray:
-    out = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        out[i] = np.nan if np.isnan(v) else (int(v) if is_integer else float(v))
-    return out
-
-
-def _restore_categorical(info: ColumnInfo, codes: np.ndarray) -> Any:
-    lookup = np.empty(len(info.categories) + 1, dtype=object)
-    lookup[: len(info.categories)] = info.categories
-    lookup[-1] = None
-    if not info.categories:
-        codes = np.full(len(codes), 0)
-        lookup = np.array([None], dtype=object)
-    values = lookup[np.clip(codes, 0, len(lookup) - 1)]
-    dtype = _dtype_from_info(info)
-    if isinstance(dtype, pd.CategoricalDtype):
-        return pd.Categorical(values, dtype=dtype)
-    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
-        if dtype.kind == "f":
-            return np.array([np.nan if v is None else v for v in values], dtype=dtype)
-        return values.astype(dtype)
-    if isinstance(dtype, np.dtype):  # object
-        return values
-    return pd.array(values.tolist(), dtype=dtype)
