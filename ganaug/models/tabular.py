@@ -17,11 +17,15 @@ import torch
 from ..encoders.tabular import ColumnInfo, TabularEncoder
 from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGenerator
 from ..postprocess import MissingRateMatcher, MomentMatcher
+from ..sampling.categories import CategoryMatcher
+from ..sampling.marginals import QuantileMatcher
+from ..sampling.rule_kinds import Rule
+from ..sampling.rule_repair import enforce_rules
 from ..training import BalancedBatches, Callback, GANTrainer, TrainingConfig, private_seed
 
 __all__ = ["TabularGAN", "TabularSettings", "default_tabular_steps"]
 
-# Rows drawn per class to estimate the moment-matching map after training.
+# Rows drawn per class to estimate the per-class corrections after training.
 _REFERENCE_ROWS = 2000
 # Rows generated per forward pass: bounds memory whatever the caller asks for.
 SAMPLE_CHUNK = 16384
@@ -81,6 +85,7 @@ class TabularGAN:
     def __init__(self, settings: TabularSettings, categorical: list[Hashable]) -> None:
         self.settings = settings
         self.categorical = categorical
+        self.set_rules([], {})
 
     def build(
         self,
@@ -117,60 +122,100 @@ class TabularGAN:
         self.trainer = GANTrainer(
             generator, critic, s.latent_dim, config, device, seed + 1, classifier, None, callbacks
         )
-        self.matcher: MomentMatcher | None = None
+        self.matcher: QuantileMatcher | MomentMatcher | None = None
         self.missing: MissingRateMatcher | None = None
+        self.categories: CategoryMatcher | None = None
         self._logit_bias: torch.Tensor | None = None
 
     def train(
         self, frame: pd.DataFrame, y: np.ndarray, n_steps: int, verbose: int, seed: int
     ) -> None:
-        """Train on a table, then estimate the moment-matching map from a fresh sample.
+        """Train on a table, then fit the per-class corrections from fresh samples.
 
-        The data is not kept: a fitted model holds no training rows.
+        With ``moment_matching``: category biases (support and frequencies),
+        then NaN rates, then quantile maps of the continuous columns, each on a
+        reference sample drawn with the corrections before it in place. The
+        data is not kept: a fitted model holds no training rows.
         """
-        data = torch.as_tensor(self.encoder.transform(frame), device=self.device)
+        encoded = self.encoder.transform(frame)
+        data = torch.as_tensor(encoded, device=self.device)
         labels = torch.as_tensor(y, dtype=torch.long, device=self.device)
         batches = BalancedBatches(data, labels, self.trainer.config.batch_size)
         self.trainer.train(batches, n_steps, verbose)
         self.matcher = None
-        self.set_missing(None)
-        if self.settings.moment_matching and self.encoder.missing_logits():
-            self.set_missing(self._fit_missing(frame, y, seed))
-        if self.settings.moment_matching and self.encoder.columns_:
-            rng = torch.Generator(device=self.device)
-            rng.manual_seed(seed)
-            ref_y = np.repeat(np.arange(self.n_classes), _REFERENCE_ROWS)
-            continuous, _ = self._generate_numeric(ref_y, rng)
-            real = self.encoder.continuous_values(frame)
-            self.matcher = MomentMatcher().fit(real, y, continuous, ref_y, self.n_classes)
+        self.set_missing(None, None)
+        if not self.settings.moment_matching or not self.encoder.columns_:
+            return
+        self.set_missing(*self._fit_logit_biases(encoded, frame, y, seed))
+        rng = torch.Generator(device=self.device)
+        rng.manual_seed(seed)
+        ref_y = np.repeat(np.arange(self.n_classes), _REFERENCE_ROWS)
+        continuous, _ = self._generate_numeric(ref_y, rng)
+        real = self.encoder.continuous_values(frame)
+        self.matcher = QuantileMatcher().fit(real, y, continuous, ref_y, self.n_classes)
+
+    def _category_blocks(self) -> list[tuple[int, int, int]]:
+        """(start, number of categories, stop) of each categorical column's softmax
+        block; ``stop`` is one past the "missing" category when there is one."""
+        return [
+            (span.start, len(info.categories), span.stop)
+            for info, role, span in self.encoder.softmax_blocks()
+            if role == "categories"
+        ]
 
     @torch.no_grad()
-    def _fit_missing(self, frame: pd.DataFrame, y: np.ndarray, seed: int) -> MissingRateMatcher:
-        """Per class, the shift of each "missing" logit that gives the real NaN rate."""
+    def _fit_logit_biases(
+        self, encoded: np.ndarray, frame: pd.DataFrame, y: np.ndarray, seed: int
+    ) -> tuple[MissingRateMatcher | None, CategoryMatcher | None]:
+        """Per class, the category biases, then the "missing" shifts on top of them."""
+        blocks = [(a, w) for a, w, _ in self._category_blocks()]
         columns = self.encoder.missing_logits()
+        if not blocks and not columns:
+            return None, None
         rng = torch.Generator(device=self.device)
         rng.manual_seed(seed + 1)
         ref_y = np.repeat(np.arange(self.n_classes), _REFERENCE_ROWS)
         generator = self.trainer.ema.eval()
-        margins = []
+        chunks = []
         for start in range(0, len(ref_y), SAMPLE_CHUNK):
             yb = torch.as_tensor(ref_y[start : start + SAMPLE_CHUNK], device=self.device)
             z = torch.randn(len(yb), self.trainer.latent_dim, generator=rng, device=self.device)
-            logits = generator.logits(z, yb).float()
-            margins.append(_missing_margins(logits, columns).cpu().numpy())
-        real_missing = np.stack([frame[name].isna().to_numpy() for name, *_ in columns], axis=1)
-        return MissingRateMatcher().fit(
-            np.concatenate(margins), ref_y, real_missing, y, self.n_classes
-        )
+            chunks.append(generator.logits(z, yb).float().cpu())
+        logits = torch.cat(chunks)
+        categories = None
+        if blocks:
+            codes = np.stack(
+                [encoded[:, a:stop].argmax(axis=1) for a, _, stop in self._category_blocks()],
+                axis=1,
+            )
+            categories = CategoryMatcher().fit(
+                logits.numpy(), ref_y, codes, y, blocks, self.n_classes
+            )
+            index = [a + i for a, w in blocks for i in range(w)]
+            bias = categories.logit_bias(index, logits.shape[1])
+            logits = logits + bias[torch.as_tensor(ref_y)]
+        missing = None
+        if columns:
+            margins = _missing_margins(logits, columns).numpy()
+            real_missing = np.stack([frame[name].isna().to_numpy() for name, *_ in columns], axis=1)
+            missing = MissingRateMatcher().fit(margins, ref_y, real_missing, y, self.n_classes)
+        return missing, categories
 
-    def set_missing(self, matcher: MissingRateMatcher | None) -> None:
-        """Use ``matcher``'s shifts of the "missing" logits when sampling (None: none)."""
+    def set_missing(
+        self, matcher: MissingRateMatcher | None, categories: CategoryMatcher | None = None
+    ) -> None:
+        """Use these shifts of the "missing" and category logits when sampling (None: none)."""
         self.missing = matcher
+        self.categories = categories
         self._logit_bias = None
+        n_out = self.trainer.ema.n_out
         if matcher is not None:
             index = [miss for *_, miss in self.encoder.missing_logits()]
-            n_out = self.trainer.ema.n_out
             self._logit_bias = matcher.logit_bias(index, n_out).to(self.device)
+        if categories is not None:
+            index = [a + i for a, w, _ in self._category_blocks() for i in range(w)]
+            bias = categories.logit_bias(index, n_out).to(self.device)
+            self._logit_bias = bias if self._logit_bias is None else self._logit_bias + bias
 
     @torch.no_grad()
     def _generate_numeric(
@@ -203,9 +248,22 @@ class TabularGAN:
     def generate(self, y: np.ndarray, rng: torch.Generator) -> pd.DataFrame:
         """Synthetic rows of classes ``y`` (class indices), as a DataFrame."""
         continuous, codes = self._generate_numeric(y, rng)
-        if self.matcher is not None:
+        if isinstance(self.matcher, QuantileMatcher):
+            ties = torch.rand(continuous.shape, generator=rng, device=self.device)
+            continuous = self.matcher.apply(continuous, y, ties.double().cpu().numpy())
+        elif self.matcher is not None:  # a model saved before quantile matching
             continuous = self.matcher.apply(continuous, y)
-        return self.encoder.to_frame(continuous, codes)
+        frame = self.encoder.to_frame(continuous, codes)
+        if not getattr(self, "rules", None):  # none, or a model pickled before rules
+            return frame
+        # the repair's own draws come from the caller's generator: repeatable per seed
+        seed = int(torch.randint(2**31 - 1, (1,), generator=rng, device=rng.device).item())
+        return enforce_rules(frame, self.rules, self.rule_numbers, y, np.random.default_rng(seed))
+
+    def set_rules(self, rules: Sequence[Rule], numbers: dict[Hashable, dict[str, Any]]) -> None:
+        """Make every generated row keep ``rules`` (see ganaug.sampling.rule_repair)."""
+        self.rules = list(rules)
+        self.rule_numbers = dict(numbers)
 
     @property
     def history(self) -> list[dict[str, float]]:
@@ -227,8 +285,9 @@ class TabularGAN:
             JSON-able settings, encoder columns, history and step count.
         tensors : dict of str to Tensor
             Network weights (generator, critic, classifier, moving average), the
-            trainer's random state, the moment-matching map and the shifts of the
-            "missing" logits, on the CPU.
+            trainer's random state, the quantile maps (or an older model's
+            moment-matching map) and the shifts of the category and "missing"
+            logits, on the CPU.
             Optimizer moments are not kept: training after loading restarts them.
         """
         trainer = self.trainer
@@ -244,13 +303,19 @@ class TabularGAN:
             "training": asdict(trainer.config),
             "steps_done": trainer.steps_done,
             "history": trainer.history,
+            "rules": {"rules": list(self.rules), "numbers": dict(self.rule_numbers)},
         }
         tensors = trainer.state_tensors()
-        if self.matcher is not None:
+        if isinstance(self.matcher, QuantileMatcher):
+            tensors["quantiles.synthetic"] = torch.from_numpy(self.matcher.synthetic_.copy())
+            tensors["quantiles.real"] = torch.from_numpy(self.matcher.real_.copy())
+        elif self.matcher is not None:
             tensors["matcher.scale"] = torch.from_numpy(self.matcher.scale_.copy())
             tensors["matcher.offset"] = torch.from_numpy(self.matcher.offset_.copy())
         if self.missing is not None:
             tensors["missing.bias"] = torch.from_numpy(self.missing.bias_.copy())
+        if self.categories is not None:
+            tensors["categories.bias"] = torch.from_numpy(self.categories.bias_.copy())
         return config, tensors
 
     @classmethod
@@ -288,6 +353,10 @@ class TabularGAN:
         trainer.load_state(tensors, config["steps_done"], config["history"])
         model.trainer = trainer
         model.matcher = None
+        if "quantiles.real" in tensors:
+            model.matcher = QuantileMatcher.from_arrays(
+                tensors["quantiles.synthetic"].numpy(), tensors["quantiles.real"].numpy()
+            )
         if "matcher.scale" in tensors:
             model.matcher = MomentMatcher()
             model.matcher.scale_ = tensors["matcher.scale"].numpy().astype(np.float64)
@@ -296,5 +365,11 @@ class TabularGAN:
         if "missing.bias" in tensors:
             missing = MissingRateMatcher()
             missing.bias_ = tensors["missing.bias"].numpy().astype(np.float64)
-        model.set_missing(missing)
+        categories = None
+        if "categories.bias" in tensors:
+            categories = CategoryMatcher()
+            categories.bias_ = tensors["categories.bias"].numpy().astype(np.float64)
+        model.set_missing(missing, categories)
+        rules = config.get("rules", {})  # files written before rules have none
+        model.set_rules(rules.get("rules", []), rules.get("numbers", {}))
         return model

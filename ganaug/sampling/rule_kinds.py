@@ -1,0 +1,295 @@
+"""The kinds of rule, as frozen dataclasses of plain values; see :mod:`ganaug.sampling.rules`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Derivation",
+    "Implication",
+    "Multiple",
+    "Offset",
+    "Order",
+    "Rule",
+    "Sum",
+    "column_decimals",
+    "numeric_values",
+    "relative_eps",
+    "value_equals",
+]
+
+# Most decimal places a column is searched for: beyond this a column is "any float".
+MAX_DECIMALS = 8
+# Relative slack for float arithmetic: float64 sums and products of stored values
+# are off by a few ulps; float32 columns by a few of theirs.
+_REL_EPS64 = 1e-9
+_REL_EPS32 = 1e-6
+
+
+# -- values in a frame ---------------------------------------------------------------------
+
+
+def numeric_values(frame: pd.DataFrame, column: Hashable) -> np.ndarray:
+    """Column ``column`` of ``frame`` as float64, NaN where missing.
+
+    Raises
+    ------
+    TypeError
+        When the column does not hold numbers.
+    """
+    series = frame[column]
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+        if isinstance(dtype, np.dtype) and dtype.kind == "O":
+            converted = pd.to_numeric(series, errors="coerce")
+            if converted.notna().sum() == series.notna().sum():
+                return converted.to_numpy(dtype=np.float64, na_value=np.nan)
+        raise TypeError(f"column {column!r} is not numeric (dtype {dtype})")
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def relative_eps(series: pd.Series) -> float:
+    """Relative slack of float arithmetic on ``series``'s dtype (float32 is coarser)."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8:
+        return _REL_EPS32
+    if str(dtype) == "Float32":
+        return _REL_EPS32
+    return _REL_EPS64
+
+
+def column_decimals(values: np.ndarray, rel_eps: float = _REL_EPS64) -> int | None:
+    """The fewest decimal places (0 to ``MAX_DECIMALS``) that hold every finite value.
+
+    ``12.30`` and ``7.25`` need 2; whole numbers need 0. None when no number of
+    places up to ``MAX_DECIMALS`` does (a column of arbitrary floats) or when
+    there is no finite value.
+    """
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0:
+        return None
+    for places in range(MAX_DECIMALS + 1):
+        scaled = finite * 10.0**places
+        slack = rel_eps * np.maximum(np.abs(scaled), 1.0)
+        if np.all(np.abs(scaled - np.round(scaled)) <= slack):
+            return places
+    return None
+
+
+def _tolerance(target: np.ndarray, predicted: np.ndarray, places: int | None, rel: float) -> Any:
+    """How far a target may sit from its derivation and still keep the rule."""
+    half_unit = 0.0 if places is None else 0.5 * 10.0**-places
+    return half_unit + rel * np.maximum(np.abs(target) + np.abs(predicted), 1.0)
+
+
+def value_equals(series: pd.Series, value: Any) -> np.ndarray:
+    """Per row, whether ``series`` equals ``value`` (False where missing)."""
+    try:
+        # pandas' own comparison: fast on Arrow strings and categories
+        equal = series.eq(value)
+        return np.array(equal.fillna(False) if equal.dtype != bool else equal, dtype=bool)
+    except (TypeError, ValueError):  # a value the column's type cannot compare with
+        pass
+    present = series.notna().to_numpy()
+    out = np.zeros(len(series), dtype=bool)
+    if present.any():
+        values = series.to_numpy(dtype=object)[present]
+        out[present] = np.asarray(values == value, dtype=bool).reshape(-1)
+    return out
+
+
+# -- the rules -----------------------------------------------------------------------------
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
+
+
+def _name(column: Hashable) -> str:
+    """A column name as rule text: bare when it reads as one, else in backticks."""
+    text = str(column)
+    if isinstance(column, str) and _IDENTIFIER.match(text) and text not in ("True", "False"):
+        return text
+    return f"`{text}`"
+
+
+def _number(value: float) -> str:
+    """Shortest text that reads back as the same float (whole numbers without ``.0``)."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | float | np.integer | np.floating):
+        return _number(float(value)) if isinstance(value, float | np.floating) else str(value)
+    return repr(str(value))
+
+
+class Rule:
+    """A fact every row of a table obeys; see the module docstring for the kinds."""
+
+    @property
+    def columns(self) -> tuple[Hashable, ...]:
+        """The columns the rule reads or writes."""
+        raise NotImplementedError
+
+    def holds(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per row of ``frame``, whether the rule holds (bool array)."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        raise NotImplementedError
+
+
+class Derivation(Rule):
+    """A numeric rule that computes its ``target`` column from ``sources``."""
+
+    target: Hashable
+
+    @property
+    def sources(self) -> tuple[Hashable, ...]:
+        raise NotImplementedError
+
+    @property
+    def columns(self) -> tuple[Hashable, ...]:
+        return (self.target, *self.sources)
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """The target's value that the rule gives each row (NaN where a source is)."""
+        raise NotImplementedError
+
+    def residual(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """``(target - predicted, predicted)`` per row, NaN where a value is missing."""
+        predicted = self.predict(frame)
+        return numeric_values(frame, self.target) - predicted, predicted
+
+    def holds(self, frame: pd.DataFrame, places: int | None | str = "infer") -> np.ndarray:
+        """Per row, whether the target equals its derivation within its rounding.
+
+        ``places`` is the target's decimal places; by default read from the
+        target column of ``frame`` itself (see :func:`column_decimals`).
+        """
+        series = frame[self.target]
+        target = numeric_values(frame, self.target)
+        rel = relative_eps(series)
+        if places == "infer":
+            places = column_decimals(target, rel)
+        predicted = self.predict(frame)
+        with np.errstate(invalid="ignore"):
+            ok = np.abs(target - predicted) <= _tolerance(target, predicted, places, rel)
+        return ok | np.isnan(target) | np.isnan(predicted)
+
+
+@dataclass(frozen=True)
+class Implication(Rule):
+    """``column == value -> then_column == then_value`` in every row."""
+
+    column: Hashable
+    value: Any
+    then_column: Hashable
+    then_value: Any
+
+    @property
+    def columns(self) -> tuple[Hashable, ...]:
+        return (self.column, self.then_column)
+
+    def holds(self, frame: pd.DataFrame) -> np.ndarray:
+        applies = value_equals(frame[self.column], self.value)
+        return ~applies | value_equals(frame[self.then_column], self.then_value)
+
+    def __str__(self) -> str:
+        return (
+            f"{_name(self.column)} == {_literal(self.value)} -> "
+            f"{_name(self.then_column)} == {_literal(self.then_value)}"
+        )
+
+
+@dataclass(frozen=True)
+class Multiple(Derivation):
+    """``target == factor * source`` in every row."""
+
+    target: Hashable
+    source: Hashable
+    factor: float
+
+    @property
+    def sources(self) -> tuple[Hashable, ...]:
+        return (self.source,)
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.factor * numeric_values(frame, self.source)
+
+    def __str__(self) -> str:
+        return f"{_name(self.target)} == {_number(self.factor)} * {_name(self.source)}"
+
+
+@dataclass(frozen=True)
+class Offset(Derivation):
+    """``target == source + offset`` in every row (``target == source`` for 0)."""
+
+    target: Hashable
+    source: Hashable
+    offset: float = 0.0
+
+    @property
+    def sources(self) -> tuple[Hashable, ...]:
+        return (self.source,)
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        return numeric_values(frame, self.source) + self.offset
+
+    def __str__(self) -> str:
+        left = f"{_name(self.target)} == {_name(self.source)}"
+        if self.offset == 0:
+            return left
+        sign = "-" if self.offset < 0 else "+"
+        return f"{left} {sign} {_number(abs(self.offset))}"
+
+
+@dataclass(frozen=True)
+class Sum(Derivation):
+    """``target == sources[0] + sources[1] + ...`` in every row."""
+
+    target: Hashable
+    terms: tuple[Hashable, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "terms", tuple(self.terms))
+
+    @property
+    def sources(self) -> tuple[Hashable, ...]:
+        return self.terms
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        return np.sum([numeric_values(frame, c) for c in self.terms], axis=0)
+
+    def __str__(self) -> str:
+        return f"{_name(self.target)} == " + " + ".join(_name(c) for c in self.terms)
+
+
+@dataclass(frozen=True)
+class Order(Rule):
+    """``lower <= upper`` in every row where both are present."""
+
+    lower: Hashable
+    upper: Hashable
+
+    @property
+    def columns(self) -> tuple[Hashable, ...]:
+        return (self.lower, self.upper)
+
+    def holds(self, frame: pd.DataFrame) -> np.ndarray:
+        low = numeric_values(frame, self.lower)
+        high = numeric_values(frame, self.upper)
+        with np.errstate(invalid="ignore"):
+            return ~(low > high)
+
+    def __str__(self) -> str:
+        return f"{_name(self.lower)} <= {_name(self.upper)}"

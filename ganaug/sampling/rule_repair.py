@@ -1,0 +1,247 @@
+"""Make synthetic rows keep the table's rules.
+
+:func:`enforce_rules` runs on the decoded synthetic DataFrame, in four steps:
+
+1. conditions that imply each other are made to agree with the first of
+   them (:mod:`ganaug.sampling.rule_groups`); then implications set their
+   consequent (``internet == 'No'`` makes the service columns
+   ``'No internet service'``), applied in order until none changes a row, so
+   that chains ``a -> b -> c`` are followed;
+2. orders are repaired by swapping the two values of a broken pair, which
+   keeps both columns' marginal distributions. Along a chain ``a <= b <= c``
+   swaps are repeated; each swap moves a larger value to a later column of a
+   topological order, so the repeats end (a bubble sort on each row);
+3. derived columns are computed from their sources, sources first, rounded to
+   the target's decimal places in the training data and cast to its dtype;
+4. a row that still breaks a rule (conflicting implications, user rules
+   that pull against each other, or a derived value outside the range the
+   column had in the training data) is replaced by a copy of another synthetic
+   row of its class that keeps every rule; a class without one keeps its rows
+   and a warning says so.
+
+Columns keep their dtypes; the frame passed in is not modified.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .rule_groups import repair_groups
+from .rule_kinds import Derivation, Implication, Order, Rule, numeric_values, value_equals
+
+__all__ = ["derivation_order", "enforce_rules"]
+
+# Rounds of swaps along order chains; a chain of m columns needs at most m - 1.
+_MAX_SWAP_ROUNDS = 64
+
+
+def enforce_rules(
+    frame: pd.DataFrame,
+    rules: Sequence[Rule],
+    numbers: Mapping[Hashable, Mapping[str, Any]],
+    y: np.ndarray,
+    rng: np.random.Generator | None = None,
+) -> pd.DataFrame:
+    """Synthetic rows that keep every rule in ``rules``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Decoded synthetic rows; not modified.
+    rules : sequence of Rule
+        Validated rules (derivations without cycles).
+    numbers : mapping of column name to dict
+        Per numeric column, its decimal places in the training data
+        (``"places"``, None for any float) and its observed range (``"lower"``,
+        ``"upper"``): a derived value outside the range counts as broken, as
+        synthetic values never leave what ``fit`` saw.
+    y : ndarray of shape (n_rows,)
+        Class index of each row, so that a replaced row keeps its class.
+    rng : numpy Generator, optional
+        Draws the values that repair implications going both ways (see
+        :mod:`ganaug.sampling.rule_groups`); by default seeded with 0.
+
+    Returns
+    -------
+    frame : DataFrame
+        A new frame with the same columns, dtypes and index.
+    """
+    if not rules or len(frame) == 0:
+        return frame
+    out = frame.copy()
+    places = {c: facts.get("places") for c, facts in numbers.items()}
+    implications = [r for r in rules if isinstance(r, Implication)]
+    if implications:
+        rng = np.random.default_rng(0) if rng is None else rng
+        repair_groups(out, implications, numbers, np.asarray(y), rng)
+        _apply_implications(out, implications)
+    orders = [r for r in rules if isinstance(r, Order)]
+    _repair_orders(out, orders, places)
+    for rule in derivation_order([r for r in rules if isinstance(r, Derivation)]):
+        predicted = rule.predict(out)
+        _set_numbers(out, rule.target, ~np.isnan(predicted), predicted, places.get(rule.target))
+    _repair_orders(out, [r for r in orders if _touches_derived(r, rules)], places)
+    return _replace_broken(out, rules, numbers, np.asarray(y))
+
+
+def derivation_order(rules: Sequence[Derivation]) -> list[Derivation]:
+    """``rules`` with each column's sources derived before it (Kahn's order).
+
+    Raises
+    ------
+    ValueError
+        When the derivations form a cycle.
+    """
+    pending = list(rules)
+    targets = {r.target for r in pending}
+    done: set[Hashable] = set()
+    ordered: list[Derivation] = []
+    while pending:
+        ready = [r for r in pending if all(s not in targets or s in done for s in r.sources)]
+        if not ready:
+            cycle = " ; ".join(str(r) for r in pending)
+            raise ValueError(
+                f"the rules {cycle!r} derive columns from each other in a cycle; "
+                "keep one direction of each relation."
+            )
+        for rule in ready:
+            ordered.append(rule)
+            done.add(rule.target)
+            pending.remove(rule)
+    return ordered
+
+
+def _touches_derived(rule: Order, rules: Sequence[Rule]) -> bool:
+    targets = {r.target for r in rules if isinstance(r, Derivation)}
+    return rule.lower in targets or rule.upper in targets
+
+
+def _apply_implications(frame: pd.DataFrame, rules: list[Implication]) -> None:
+    for _ in range(len(rules) + 1):
+        changed = False
+        for rule in rules:
+            mask = value_equals(frame[rule.column], rule.value)
+            mask &= ~value_equals(frame[rule.then_column], rule.then_value)
+            if mask.any():
+                column = frame[rule.then_column].copy()
+                column.iloc[np.flatnonzero(mask)] = rule.then_value
+                frame[rule.then_column] = column
+                changed = True
+        if not changed:
+            return
+
+
+def _repair_orders(
+    frame: pd.DataFrame, rules: list[Order], places: Mapping[Hashable, int | None]
+) -> None:
+    if not rules:
+        return
+    columns = _topological_columns(rules)
+    rank = {c: k for k, c in enumerate(columns)}
+    values = {c: numeric_values(frame, c).copy() for c in columns}  # may be read-only views
+    original = {c: v.copy() for c, v in values.items()}
+    # process pairs along the topological order so that each round is one bubble pass
+    pairs = sorted(rules, key=lambda r: (rank[r.lower], rank[r.upper]))
+    for _ in range(_MAX_SWAP_ROUNDS):
+        swapped = False
+        for rule in pairs:
+            low, high = values[rule.lower], values[rule.upper]
+            with np.errstate(invalid="ignore"):
+                bad = low > high
+            if bad.any():
+                low[bad], high[bad] = high[bad], low[bad].copy()
+                swapped = True
+        if not swapped:
+            break
+    for c in columns:
+        with np.errstate(invalid="ignore"):
+            changed = ~(values[c] == original[c]) & ~np.isnan(values[c])
+        _set_numbers(frame, c, changed, values[c], places.get(c))
+    # rounding to two different precisions can break a pair it had ordered: tie them
+    for rule in pairs:
+        low, high = numeric_values(frame, rule.lower), numeric_values(frame, rule.upper)
+        with np.errstate(invalid="ignore"):
+            bad = low > high
+        if bad.any():
+            finer_low = (places.get(rule.lower) or 0) >= (places.get(rule.upper) or 0)
+            column, source = (rule.lower, high) if finer_low else (rule.upper, low)
+            _set_numbers(frame, column, bad, source, places.get(column))
+
+
+def _topological_columns(rules: list[Order]) -> list[Hashable]:
+    """The orders' columns, each after every column it must not be below."""
+    columns = list(dict.fromkeys(c for r in rules for c in (r.lower, r.upper)))
+    below = {c: {r.lower for r in rules if r.upper == c} for c in columns}
+    out: list[Hashable] = []
+    while len(out) < len(columns):
+        ready = [c for c in columns if c not in out and below[c] <= set(out)]
+        # a cycle (a <= b <= a, i.e. equal) is cut at its first column
+        out.extend(ready or [next(c for c in columns if c not in out)])
+    return out
+
+
+def _set_numbers(
+    frame: pd.DataFrame,
+    column: Hashable,
+    mask: np.ndarray,
+    values: np.ndarray,
+    places: int | None,
+) -> None:
+    """Write ``values[mask]`` into ``column``, rounded and cast to its dtype."""
+    if not mask.any():
+        return
+    new = values[mask]
+    if places is not None:
+        new = np.round(new, places)
+    series = frame[column].copy()
+    dtype = series.dtype
+    if pd.api.types.is_integer_dtype(dtype):
+        new = np.round(new).astype(np.int64)
+    elif isinstance(dtype, np.dtype) and dtype.kind == "f":
+        new = new.astype(dtype)
+    elif isinstance(dtype, np.dtype) and dtype.kind == "O":
+        new = np.array([float(v) for v in new], dtype=object)
+    series.iloc[np.flatnonzero(mask)] = new
+    frame[column] = series
+
+
+def _replace_broken(
+    frame: pd.DataFrame,
+    rules: Sequence[Rule],
+    numbers: Mapping[Hashable, Mapping[str, Any]],
+    y: np.ndarray,
+) -> pd.DataFrame:
+    broken = np.zeros(len(frame), dtype=bool)
+    for rule in rules:
+        broken |= ~rule.holds(frame)
+        if isinstance(rule, Derivation) and numbers.get(rule.target, {}).get("lower") is not None:
+            facts, values = numbers[rule.target], numeric_values(frame, rule.target)
+            with np.errstate(invalid="ignore"):
+                broken |= (values < facts["lower"]) | (values > facts["upper"])
+    if not broken.any():
+        return frame
+    source = np.arange(len(frame))
+    stuck = []
+    for label in np.unique(y[broken]):
+        good = np.flatnonzero((y == label) & ~broken)
+        bad = np.flatnonzero((y == label) & broken)
+        if len(good) == 0:
+            stuck.append(int(label))
+            continue
+        source[bad] = good[np.arange(len(bad)) % len(good)]
+    if stuck:
+        warnings.warn(
+            f"Some synthetic rows of class index {stuck} break the table's rules and no "
+            "row of their class keeps them all; they are returned as generated. Check "
+            "the rules in rules_ for ones that pull against each other.",
+            UserWarning,
+            stacklevel=2,
+        )
+    out = frame.iloc[source]
+    out.index = frame.index
+    return out

@@ -1,0 +1,341 @@
+"""Rules found in the training table, given by the user, and kept by every synthetic row."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ganaug import GANAugmenter
+from ganaug.sampling.rule_checks import fit_rules
+from ganaug.sampling.rule_discovery import discover_rules
+from ganaug.sampling.rule_repair import enforce_rules
+from ganaug.sampling.rules import (
+    Implication,
+    Multiple,
+    Offset,
+    Order,
+    Sum,
+    broken_rows,
+    parse_rule,
+)
+
+SERVICES = ["online_security", "tech_support", "streaming_tv"]
+
+
+def telecom(n: int = 400, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """A table that carries one rule of each kind, and an unrelated noise column."""
+    rng = np.random.default_rng(seed)
+    internet = rng.choice(["DSL", "Fiber optic", "No"], n, p=[0.35, 0.4, 0.25])
+    frame = pd.DataFrame({"internet": internet})
+    for name in SERVICES:
+        frame[name] = np.where(
+            internet == "No", "No internet service", rng.choice(["Yes", "No"], n)
+        )
+    minutes = rng.integers(0, 600, n)
+    company = rng.integers(0, 40, n)
+    a, b = rng.normal(50, 10, n).round(1), rng.normal(20, 5, n).round(1)
+    deposit = np.round(rng.gamma(2, 300, n), 2)
+    frame = frame.assign(
+        minutes=minutes,
+        charge=np.round(0.17 * minutes, 2),
+        years_at_company=company,
+        years_in_role=np.minimum(np.floor(rng.uniform(0, 1, n) * (company + 1)), company).astype(
+            np.int64
+        ),
+        deposit=deposit,
+        balance=np.round(deposit + 100, 2),
+        a=a,
+        b=b,
+        total=np.round(a + b, 1),
+        noise=rng.normal(size=n),
+        contract=pd.Categorical(rng.choice(["M", "1Y", "2Y"], n)),
+    )
+    y = np.where(rng.uniform(size=n) < 0.25, "churn", "stay")
+    return frame, y
+
+
+PLANTED = {
+    "internet == 'No' -> online_security == 'No internet service'",
+    "charge == 0.17 * minutes",
+    "balance == deposit + 100",
+    "total == a + b",
+    "years_in_role <= years_at_company",
+}
+
+
+def test_discovery_finds_a_planted_rule_of_each_kind():
+    frame, _ = telecom()
+    found = {str(r) for r in discover_rules(frame)}
+    assert PLANTED <= found
+    assert not any("noise" in text or "contract" in text for text in found)
+
+
+def test_discovery_finds_a_rounded_rate_in_float32_columns():
+    rng = np.random.default_rng(3)
+    minutes = rng.uniform(0, 600, 500).round(1)
+    frame = pd.DataFrame(
+        {"minutes": minutes, "charge": np.round(0.1234 * minutes, 2)}, dtype=np.float32
+    )
+    assert [str(r) for r in discover_rules(frame)] == ["charge == 0.1234 * minutes"]
+
+
+def test_discovery_finds_nothing_in_independent_columns():
+    rng = np.random.default_rng(1)
+    n = 2000
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "count": rng.integers(0, 10, n),
+            "amount": np.round(rng.gamma(2, 50, n), 2),
+            "level": rng.integers(5, 15, n),
+            "city": rng.choice(["a", "b", "c"], n),
+            "flag": rng.choice([True, False], n, p=[0.9, 0.1]),
+            "kind": rng.choice(["u", "v"], n, p=[0.95, 0.05]),
+        }
+    )
+    assert discover_rules(frame) == []
+
+
+def test_discovery_needs_support_on_small_data():
+    frame, _ = telecom(n=15)
+    assert discover_rules(frame) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("years_in_role <= years_at_company", Order("years_in_role", "years_at_company")),
+        ("b >= a", Order("a", "b")),
+        ("total == a + b", Sum("total", ("a", "b"))),
+        ("charge == 0.25 * minutes", Multiple("charge", "minutes", 0.25)),
+        ("charge == minutes * 0.25", Multiple("charge", "minutes", 0.25)),
+        ("balance == deposit + 100", Offset("balance", "deposit", 100.0)),
+        ("balance == deposit - 2.5", Offset("balance", "deposit", -2.5)),
+        ("copy == original", Offset("copy", "original", 0.0)),
+        (
+            "internet == 'No' -> streaming == 'No internet service'",
+            Implication("internet", "No", "streaming", "No internet service"),
+        ),
+        ("`my col` == -1 -> flag == True", Implication("my col", -1, "flag", True)),
+    ],
+)
+def test_parse_rule_reads_each_form_and_round_trips(text, expected):
+    rule = parse_rule(text)
+    assert rule == expected
+    assert parse_rule(str(rule)) == rule
+    assert parse_rule(rule) is rule
+
+
+@pytest.mark.parametrize(
+    "text", ["a < b", "a == b * c", "a -> b", "a == 1 + b", "__import__('os')"]
+)
+def test_parse_rule_refuses_other_text(text):
+    with pytest.raises(ValueError, match="cannot read rule"):
+        parse_rule(text)
+
+
+def test_rules_hold_within_the_target_rounding_and_vacuously_on_nan():
+    frame = pd.DataFrame({"m": [10.0, 7.0, np.nan], "c": [1.7, 1.19, 5.0]})
+    assert Multiple("c", "m", 0.17).holds(frame).all()
+    frame.loc[1, "c"] = 1.18  # a cent off
+    assert Multiple("c", "m", 0.17).holds(frame).tolist() == [True, False, True]
+    frame.loc[1, "c"] = 1.2  # a column that reads as tenths: rounding to tenths is exact
+    assert Multiple("c", "m", 0.17).holds(frame).all()
+    assert Multiple("c", "m", 0.17).holds(frame, places=2).tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    "rules, message",
+    [
+        (["tenure <= years_at_company"], "does not have"),
+        (["years_at_company <= years_in_role"], r"broken by \d+ of the 400"),
+        (
+            [
+                "internet == 'No' -> tech_support == 'No'",
+                "internet == 'No' -> tech_support == 'Yes'",
+            ],
+            "contradict",
+        ),
+        (["charge == 0.17 * minutes", "charge == minutes + 1"], "both derive"),
+        (["a == b + 1", "b == a - 1"], "cycle"),
+        (["a <= b", "b <= total", "total <= a"], "cycle of orders"),
+        (["internet <= charge"], "categorical"),
+        (["internet == 'No' -> tech_support == 'Maybe'"], "never takes"),
+        (["charge ==== minutes"], "cannot read rule"),
+    ],
+)
+def test_bad_rules_raise_before_training(rules, message):
+    frame, y = telecom()
+    aug = GANAugmenter(max_steps=2, random_state=0, rules=rules)
+    with pytest.raises(ValueError, match=message):
+        aug.fit(frame, y)
+    assert not hasattr(aug, "model_")
+
+
+def test_rules_are_refused_for_images():
+    images = np.random.default_rng(0).uniform(size=(20, 8, 8)).astype(np.float32)
+    aug = GANAugmenter(max_steps=1, rules=["a <= b"])
+    with pytest.raises(ValueError, match="tables only"):
+        aug.fit(images, np.repeat([0, 1], 10))
+    assert not hasattr(aug, "model_")
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    frame, y = telecom()
+    frame = frame.astype({"years_at_company": "Int64"})
+    aug = GANAugmenter(
+        max_steps=3, random_state=0, rules=["deposit <= balance"], realism_filter=False
+    )
+    X_res, y_res = aug.fit_resample(frame, y)
+    return aug, frame, X_res
+
+
+def test_fit_resample_output_keeps_every_rule_and_dtype(fitted):
+    aug, frame, X_res = fitted
+    texts = [str(r) for r in aug.rules_]
+    assert texts[0] == "deposit <= balance"  # the user's rule first
+    assert PLANTED <= set(texts)
+    synthetic = X_res.iloc[len(frame) :]
+    assert len(synthetic) > 0
+    assert not broken_rows(synthetic, aug.rules_).any()
+    assert synthetic.dtypes.equals(frame.dtypes)
+    more, _ = aug.sample(500, random_state=1)
+    assert not broken_rows(more, aug.rules_).any()
+
+
+def test_generator_alone_breaks_the_rules(fitted):
+    """What the repair is for: the raw generator breaks the derivation in most rows."""
+    aug, frame, _ = fitted
+    model = aug.model_
+    rules, numbers = model.rules, model.rule_numbers
+    model.set_rules([], {})
+    try:
+        raw, _ = aug.sample(300, random_state=2)
+    finally:
+        model.set_rules(rules, numbers)
+    assert (~Multiple("charge", "minutes", 0.17).holds(raw)).mean() > 0.5
+
+
+def test_discover_rules_false_keeps_only_the_users_rules():
+    frame, y = telecom()
+    aug = GANAugmenter(max_steps=2, random_state=0, rules=["charge == 0.17 * minutes"])
+    aug.set_params(discover_rules=False, realism_filter=False).fit(frame, y)
+    assert aug.rules_ == [Multiple("charge", "minutes", 0.17)]
+    rows, _ = aug.sample(200, random_state=0)
+    assert aug.rules_[0].holds(rows).all()
+
+
+def test_save_load_and_pickle_keep_rules_and_samples(fitted, tmp_path):
+    aug = fitted[0]
+    expected, _ = aug.sample(100, random_state=5)
+    aug.save(tmp_path / "model")
+    for copy in (GANAugmenter.load(tmp_path / "model"), pickle.loads(pickle.dumps(aug))):
+        assert copy.rules_ == aug.rules_
+        assert copy.get_params()["rules"] == ["deposit <= balance"]
+        got, _ = copy.sample(100, random_state=5)
+        pd.testing.assert_frame_equal(got, expected)
+
+
+def test_ndarray_columns_are_named_by_number():
+    rng = np.random.default_rng(0)
+    low = rng.integers(0, 50, 300).astype(float)
+    X = np.column_stack([low, low + rng.integers(0, 50, 300), rng.normal(size=300)])
+    y = np.repeat([0, 1], [240, 60])
+    aug = GANAugmenter(max_steps=2, random_state=0, rules=["`0` <= `1`"], realism_filter=False)
+    X_res, _ = aug.fit_resample(X, y)
+    assert aug.rules_[0] == Order(0, 1)
+    assert np.all(X_res[:, 0] <= X_res[:, 1])
+
+
+def test_edge_frame_with_nan_a_constant_column_and_a_one_row_class():
+    frame, y = telecom(n=200)
+    frame["constant"] = 7.0
+    frame.loc[::5, "minutes"] = np.nan  # the charge rule holds vacuously there
+    frame.loc[::5, "charge"] = np.nan
+    y = y.copy()
+    y[0] = "rare"
+    aug = GANAugmenter(max_steps=2, random_state=0, realism_filter=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the one-row class warns
+        X_res, y_res = aug.fit_resample(frame, y)
+    assert not any("constant" in str(r) for r in aug.rules_)
+    assert "charge == 0.17 * minutes" in {str(r) for r in aug.rules_}
+    assert not broken_rows(X_res, aug.rules_).any()
+    assert (y_res == "rare").sum() > 1
+
+
+def _numbers(frame, **places):
+    return {
+        c: {"places": p, "lower": float(frame[c].min()), "upper": float(frame[c].max())}
+        for c, p in places.items()
+    }
+
+
+def test_order_repair_swaps_along_a_chain_and_keeps_the_values():
+    frame = pd.DataFrame({"a": [3, 1, 2], "b": [2, 3, 3], "c": [1, 2, 1]})
+    rules = [Order("a", "b"), Order("b", "c")]
+    out = enforce_rules(frame, rules, _numbers(frame, a=0, b=0, c=0), np.zeros(3, dtype=int))
+    assert not broken_rows(out, rules).any()
+    assert np.array_equal(np.sort(out.to_numpy(), axis=1), np.sort(frame.to_numpy(), axis=1))
+    assert out.dtypes.equals(frame.dtypes)
+    assert frame["a"].tolist() == [3, 1, 2]  # the input is not modified
+
+
+def test_derivation_is_rounded_and_cast_to_the_target_column():
+    frame = pd.DataFrame({"minutes": [10.5, 7.0], "charge": [0.0, 0.0], "whole": [0, 0]})
+    rules = [Multiple("charge", "minutes", 0.17), Offset("whole", "minutes", 0.5)]
+    numbers = {"charge": {"places": 2}, "minutes": {"places": 1}, "whole": {"places": 0}}
+    out = enforce_rules(frame, rules, numbers, np.zeros(2, dtype=int))
+    assert out["charge"].tolist() == [1.78, 1.19]
+    assert out["whole"].tolist() == [11, 8] and out["whole"].dtype == np.int64
+
+
+def test_conflicting_implications_fall_back_to_a_row_that_keeps_them():
+    frame = pd.DataFrame({"a": ["x", "x", "z"], "b": ["p", "q", "q"], "c": ["s", "t", "t"]})
+    rules = [Implication("a", "x", "c", "t"), Implication("b", "p", "c", "s")]
+    out = enforce_rules(frame, rules, {}, np.zeros(3, dtype=int))
+    assert not broken_rows(out, rules).any()
+
+
+def test_a_derived_value_outside_the_training_range_is_replaced():
+    frame = pd.DataFrame({"a": [1.0, 9.0, 2.0], "b": [1.0, 9.0, 1.0], "total": [0.0, 0.0, 0.0]})
+    numbers = _numbers(frame, a=0, b=0) | {"total": {"places": 0, "lower": 2.0, "upper": 10.0}}
+    out = enforce_rules(frame, [Sum("total", ("a", "b"))], numbers, np.zeros(3, dtype=int))
+    assert out["total"].between(2, 10).all()  # 9 + 9 = 18 is past the range: replaced
+    assert out["total"].tolist() == [2.0, 2.0, 3.0]
+
+
+def test_conditions_that_imply_each_other_follow_the_first_column():
+    """``internet`` decides; a stray 'No internet service' gets a real service value."""
+    training, y = telecom()
+    rules = [r for r in discover_rules(training) if isinstance(r, Implication)]
+    _, facts = fit_rules(training, [], rules, False)
+    rows = pd.DataFrame(
+        {
+            "internet": ["DSL", "No", "Fiber optic"] * 100,
+            "online_security": ["No internet service", "Yes", "Yes"] * 100,
+            "tech_support": ["Yes", "No internet service", "No"] * 100,
+            "streaming_tv": ["No", "No", "No internet service"] * 100,
+        }
+    )
+    frame = training.iloc[:300].reset_index(drop=True).copy()
+    frame[list(rows.columns)] = rows
+    out = enforce_rules(frame, rules, facts, np.zeros(300, dtype=int), np.random.default_rng(0))
+    assert not broken_rows(out, rules).any()
+    assert out["internet"].equals(frame["internet"])  # the leader keeps its frequencies
+    redrawn = out.loc[frame["internet"] == "DSL", "online_security"]
+    assert set(redrawn) == {"Yes", "No"}
+
+
+def test_rule_objects_are_accepted_and_saved(tmp_path):
+    frame, y = telecom()
+    rule = Multiple("charge", "minutes", 0.17)
+    aug = GANAugmenter(
+        max_steps=2, random_state=0, rules=[rule], discover_rules=False, realism_filter=False
+    ).fit(frame, y)
+    aug.save(tmp_path / "model")
+    loaded = GANAugmenter.load(tmp_path / "model")
+    assert loaded.get_params()["rules"] == [rule] and loaded.rules_ == [rule]
