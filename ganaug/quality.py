@@ -1,4 +1,4 @@
-"""Quality of synthetic samples: a label-fidelity gate and a per-class report.
+"""The label-fidelity gate of ``filter_samples``, and the features it reads.
 
 Both work on features that need no pretrained weights: the tabular model's own
 encoding of a table (one-hot categories, normalised numbers), or raw pixels for
@@ -7,8 +7,8 @@ images (average-pooled to at most 16x16 so that a linear model stays fast).
 - :class:`LabelGate`: a classifier trained on the real training data reads each
   synthetic sample; samples it assigns to another class are rejected and drawn
   again (``filter_samples=True``).
-- :func:`quality_table`: label fidelity, detection AUC and distance-to-closest-
-  record ratio per class, against held-out real data (``quality_report``).
+
+The per-class report (``quality_report``) lives in :mod:`ganaug.evaluation`.
 """
 
 from __future__ import annotations
@@ -20,17 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch.nn import functional as F
 
 from ._scalars import plain
 
-__all__ = ["LabelGate", "features", "gated_generate", "quality_table", "take", "concat"]
+__all__ = ["LabelGate", "features", "gated_generate", "take", "concat"]
 
 # Rounds of redrawing rejected samples before a class is given up on.
 MAX_ROUNDS = 10
@@ -157,85 +154,6 @@ def gated_generate(
     return samples, labels, rates
 
 
-def _median_nn_distance(reference: np.ndarray, queries: np.ndarray, exclude_self: bool) -> float:
-    k = 2 if exclude_self else 1
-    if len(reference) < k or len(queries) == 0:
-        return float("nan")
-    nn = NearestNeighbors(n_neighbors=k).fit(reference)
-    dist, _ = nn.kneighbors(queries)
-    return float(np.median(dist[:, k - 1]))
-
-
-def quality_table(
-    real: np.ndarray,
-    y_real: np.ndarray,
-    synthetic: np.ndarray,
-    y_synthetic: np.ndarray,
-    classes: np.ndarray,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Per-class quality of synthetic samples against held-out real ones.
-
-    Parameters
-    ----------
-    real, synthetic : ndarray of shape (n, n_features)
-        Features of held-out real samples and of synthetic samples.
-    y_real, y_synthetic : ndarray of shape (n,)
-        Their class indices.
-    classes : ndarray
-        Class labels, indexed by the class indices.
-
-    Returns
-    -------
-    DataFrame, one row per class present in ``y_real``, with columns
-    ``n_real``, ``n_synthetic``, ``label_fidelity`` (share of synthetic samples
-    that a logistic regression trained on the held-out real data assigns to
-    their class), ``detection_auc`` (cross-validated ROC AUC of a gradient-boosted
-    real-vs-synthetic classifier; 0.5 means indistinguishable; NaN with fewer
-    than 6 real samples) and ``dcr_ratio`` (median distance from a synthetic
-    sample to its closest held-out real sample of the class, over the median
-    distance from a held-out real sample to its closest other one; about 1 when
-    synthetic samples sit among real ones as real ones do, near 0 for copies).
-    """
-    scaler = StandardScaler().fit(real)
-    real_s, syn_s = scaler.transform(real), scaler.transform(synthetic)
-    present = np.unique(y_real)
-    fidelity = {}
-    if len(present) >= 2:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reader = _classifier(seed).fit(real, y_real)
-        predicted = reader.predict(synthetic) if len(synthetic) else np.zeros(0, dtype=np.int64)
-        for c in present:
-            mask = y_synthetic == c
-            fidelity[c] = float((predicted[mask] == c).mean()) if mask.any() else float("nan")
-    rows = []
-    for c in present:
-        r, s = real_s[y_real == c], syn_s[y_synthetic == c]
-        auc = float("nan")
-        if len(r) >= 6 and len(s) >= 6:
-            s_used = s[: max(len(r), 6)]
-            Xd = np.concatenate([r, s_used])
-            yd = np.r_[np.zeros(len(r)), np.ones(len(s_used))]
-            folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=seed)
-            detector = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
-            auc = float(np.mean(cross_val_score(detector, Xd, yd, cv=folds, scoring="roc_auc")))
-        dcr = _median_nn_distance(r, s, exclude_self=False) / _median_nn_distance(
-            r, r, exclude_self=True
-        )
-        rows.append(
-            {
-                "class": classes[c],
-                "n_real": int(len(r)),
-                "n_synthetic": int(len(s)),
-                "label_fidelity": fidelity.get(c, float("nan")),
-                "detection_auc": auc,
-                "dcr_ratio": dcr,
-            }
-        )
-    return pd.DataFrame(rows).set_index("class")
-
-
 # -- what the estimator calls ----------------------------------------------------------
 
 # Real images per class read from a Dataset to train the gate's classifier.
@@ -289,11 +207,20 @@ def _by_label(classes: np.ndarray, rates: dict[int, float]) -> dict[Any, float]:
     return {plain(classes[c]): r for c, r in rates.items()}
 
 
-def gated_draw(estimator: Any, y_idx: np.ndarray, rng: torch.Generator) -> tuple[Any, np.ndarray]:
-    """Generate through the estimator's gate; updates ``rejection_rate_``."""
+def gated_draw(
+    estimator: Any,
+    y_idx: np.ndarray,
+    rng: torch.Generator,
+    generate: Callable[[np.ndarray, torch.Generator], Any] | None = None,
+) -> tuple[Any, np.ndarray]:
+    """Generate through the estimator's gate; updates ``rejection_rate_``.
+
+    ``generate`` draws the candidates (the model's own ``generate`` by default;
+    the realism filter's draw when it is on).
+    """
     model = estimator.model_
     samples, labels, rates = gated_generate(
-        model.generate,
+        generate or model.generate,
         lambda s: features(model, s),
         estimator._gate,
         y_idx,
@@ -306,42 +233,3 @@ def gated_draw(estimator: Any, y_idx: np.ndarray, rng: torch.Generator) -> tuple
             **_by_label(estimator.classes_, rates),
         }
     return samples, labels
-
-
-def quality_report(estimator: Any, X: Any, y: Any) -> pd.DataFrame:
-    """The table behind ``GANAugmenter.quality_report`` (see its docstring)."""
-    from ._validation import check_labels, check_table
-    from .encoders.image import check_images
-
-    model = estimator.model_
-    if estimator.model_type_ == "image":
-        real, _ = check_images(X, estimator.image_layout)
-    else:
-        real, _ = check_table(X, estimator.categorical_features)
-    y_arr = check_labels(y, len(real))
-    index_of = {plain(c): i for i, c in enumerate(estimator.classes_)}
-    unknown = sorted({v for v in y_arr.tolist() if v not in index_of}, key=str)
-    if unknown:
-        raise ValueError(
-            f"y holds labels the augmenter was not fitted on: {unknown[:5]}; "
-            f"known classes are {list(index_of)}."
-        )
-    y_idx = np.array([index_of[v] for v in y_arr.tolist()], dtype=np.int64)
-    counts = np.bincount(y_idx, minlength=len(estimator.classes_))
-    wanted = np.repeat(np.arange(len(counts)), np.where(counts > 0, np.maximum(counts, 100), 0))
-    rng = torch.Generator(device=model.device)
-    rng.manual_seed(int(estimator._sample_seed))
-    if getattr(estimator, "_gate", None) is not None:
-        synthetic, y_syn, _ = gated_generate(
-            model.generate, lambda s: features(model, s), estimator._gate, wanted, rng, len(counts)
-        )
-    else:
-        synthetic, y_syn = model.generate(wanted, rng), wanted
-    table = quality_table(
-        features(model, real), y_idx, features(model, synthetic), y_syn, estimator.classes_
-    )
-    if getattr(estimator, "rejection_rate_", None):
-        table["rejection_rate"] = [
-            estimator.rejection_rate_.get(c, float("nan")) for c in table.index
-        ]
-    return table

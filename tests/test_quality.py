@@ -9,7 +9,8 @@ import torch
 from sklearn.datasets import load_digits, make_classification
 
 from ganaug import GANAugmenter
-from ganaug.quality import LabelGate, gated_generate, quality_table
+from ganaug.evaluation import quality_table
+from ganaug.quality import LabelGate, gated_generate
 
 
 def _table():
@@ -118,6 +119,9 @@ def test_quality_report_on_images_and_unknown_labels():
     report = aug.quality_report(X[60:], y[60:])
     assert set(report.index) == set(y[60:].tolist())
     assert (report["n_synthetic"] >= 100).all()
+    # NaN for classes with fewer than 6 held-out images
+    assert report["detection_auc"].dropna().between(0, 1).all()
+    assert not set(REALISM_COLUMNS[1:]) & set(report)  # table-only columns are absent
     with pytest.raises(ValueError, match="not fitted on"):
         aug.quality_report(X[60:], y[60:] + 100)
 
@@ -147,3 +151,177 @@ class _no_check:
 
     def __exit__(self, *exc):
         self._ctx.__exit__(*exc)
+
+
+# -- realism of table rows (issue 10) ------------------------------------------------------
+
+
+def _mixed(n=400, seed=0):
+    """A table with a whole-number column, a category class 1 never has, and an order rule."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.3).astype(int)
+    years = np.round(rng.gamma(2.0, 3.0, n))
+    frame = pd.DataFrame(
+        {
+            "years": years,
+            "in_role": np.floor(rng.random(n) * (years + 1)),
+            "amount": rng.normal(3, 1, n) + 2 * y,
+            "plan": np.where(y == 1, rng.choice(["a", "b"], n), rng.choice(["a", "b", "c"], n)),
+        }
+    )
+    return frame, y
+
+
+@pytest.fixture(scope="module")
+def fitted_mixed():
+    frame, y = _mixed()
+    aug = GANAugmenter(max_steps=10, n_jobs=1, random_state=0).fit(frame[:280], y[:280])
+    return aug, frame, y
+
+
+REALISM_COLUMNS = [
+    "detection_auc",
+    "detection_auc_smote",
+    "impossible_pairs",
+    "rule_violations",
+    "on_grid",
+    "novelty_share",
+]
+
+
+def test_quality_report_realism_columns_on_a_table(fitted_mixed):
+    aug, frame, y = fitted_mixed
+    report = aug.quality_report(frame[280:], y[280:], X_train=frame[:280], y_train=y[:280])
+    assert list(report.index) == [0, 1]
+    for column in REALISM_COLUMNS:
+        assert report[column].between(0, 1).all(), column
+    assert {"label_fidelity", "dcr_ratio", "n_real", "n_synthetic"} <= set(report)
+    again = aug.quality_report(frame[280:], y[280:], X_train=frame[:280], y_train=y[:280])
+    pd.testing.assert_frame_equal(report, again)  # repeatable
+    # without the training rows the novelty share cannot be measured
+    plain = aug.quality_report(frame[280:], y[280:])
+    assert plain["novelty_share"].isna().all()
+    assert plain["detection_auc"].between(0, 1).all()
+
+
+def test_quality_report_counts_breaks_of_the_fitted_rules(fitted_mixed):
+    from ganaug.sampling.rules import parse_rule
+
+    aug, frame, y = fitted_mixed
+    kept = aug.rules_
+    try:
+        aug.rules_ = [parse_rule("amount == years + 1000")]  # no row keeps it
+        report = aug.quality_report(frame[280:], y[280:])
+    finally:
+        aug.rules_ = kept
+    assert (report["rule_violations"] == 1).all()
+
+
+def test_quality_report_checks_the_training_rows(fitted_mixed):
+    aug, frame, y = fitted_mixed
+    with pytest.raises(ValueError, match="X_train has columns"):
+        aug.quality_report(
+            frame[280:], y[280:], X_train=frame[:280].drop(columns="plan"), y_train=y[:280]
+        )
+    with pytest.raises(ValueError, match="y_train holds labels the augmenter was not fitted on"):
+        aug.quality_report(frame[280:], y[280:], X_train=frame[:280], y_train=y[:280] + 5)
+    with pytest.raises(ValueError, match="X_train was given without y_train"):
+        aug.quality_report(frame[280:], y[280:], X_train=frame[:280])
+    with pytest.raises(ValueError, match="y_train was given without X_train"):
+        aug.quality_report(frame[280:], y[280:], y_train=y[:280])
+    with pytest.raises(ValueError, match="different lengths"):
+        aug.quality_report(frame[280:], y[280:], X_train=frame[:280], y_train=y[:100])
+
+
+def test_realism_table_counts_copies_far_rows_impossible_pairs_and_broken_rules():
+    from ganaug.evaluation import realism_table
+    from ganaug.sampling.rules import parse_rule
+
+    frame, y = _mixed(n=600)
+    train, y_train, held, y_held = frame[:400], y[:400], frame[400:], y[400:]
+    classes = np.array([0, 1])
+    kw = {"categorical": ["plan"], "rules": [parse_rule("in_role <= years")]}
+    copies = realism_table(
+        held, y_held, train, y_train, classes, train=train, y_train=y_train, **kw
+    )
+    assert (copies["novelty_share"] > 0.9).all()
+    assert (copies[["impossible_pairs", "rule_violations"]] == 0).all().all()
+    assert (copies["on_grid"] == 1).all()
+
+    far = train.copy()
+    far["amount"] += 50
+    far["years"] += 0.5  # off the whole-number grid
+    report = realism_table(held, y_held, far, y_train, classes, train=train, y_train=y_train, **kw)
+    assert (report["detection_auc"] > 0.9).all()
+    assert (report["detection_auc_smote"] < 0.8).all()  # SMOTE's rows sit among the real ones
+    assert (report["on_grid"] < 0.6).all()
+    assert (report["novelty_share"] < 0.2).all()
+
+    planted = train.copy()
+    ones = np.flatnonzero(y_train == 1)
+    planted.loc[ones[:10], "plan"] = "c"  # class 1 never has plan c
+    planted.loc[ones[10:30], "in_role"] = planted.loc[ones[10:30], "years"] + 1
+    report = realism_table(
+        held, y_held, planted, y_train, classes, train=train, y_train=y_train, **kw
+    )
+    assert report.loc[1, "impossible_pairs"] == pytest.approx(10 / len(ones))
+    assert report.loc[1, "rule_violations"] == pytest.approx(20 / len(ones))
+    assert report.loc[0, "impossible_pairs"] == 0 and report.loc[0, "rule_violations"] == 0
+
+
+def test_novelty_share_of_copies_fresh_rows_and_far_rows():
+    from ganaug.realism_metrics import novelty_share
+
+    rng = np.random.default_rng(0)
+    train, held, fresh = (
+        rng.normal(size=(500, 3)),
+        rng.normal(size=(300, 3)),
+        rng.normal(size=(300, 3)),
+    )
+    assert novelty_share(train, held, train[:200]) == 1.0
+    assert novelty_share(train, held, fresh) < 0.15
+    assert novelty_share(train, held, fresh + 10) == 0.0
+    assert np.isnan(novelty_share(train, held[:0], fresh))
+
+
+def test_smote_rows_keep_missing_values_and_categories():
+    from ganaug.realism_metrics import smote_rows
+
+    frame, y = _mixed(n=300)
+    frame.loc[::2, "amount"] = np.nan
+    before = frame.copy()
+    new, y_new = smote_rows(frame, y, ["plan"], {1: 50, 0: 0}, seed=0)
+    assert list(new.columns) == list(frame.columns) and len(new) == 50
+    assert (y_new == 1).all()
+    assert new["amount"].isna().any() and new["amount"].notna().any()
+    assert set(new["plan"]) <= {"a", "b"}  # SMOTENC copies categories from class-1 neighbours
+    pd.testing.assert_frame_equal(frame, before)  # the caller's frame is left alone
+
+
+def test_realism_table_on_edge_data():
+    from ganaug.evaluation import realism_table
+
+    rng = np.random.default_rng(0)
+    y = np.r_[np.zeros(119, dtype=int), 1]  # class 1 has a single row
+    frame = pd.DataFrame(
+        {
+            "constant": 1.0,
+            "all_nan": np.nan,
+            "per_class": y * 10.0,
+            "x": rng.normal(size=len(y)),
+            "plan": rng.choice(["a", "b"], len(y)),
+        }
+    )
+    report = realism_table(
+        frame,
+        y,
+        frame.copy(),
+        y,
+        np.array(["big", "one"]),
+        categorical=["plan"],
+        train=frame,
+        y_train=y,
+    )
+    assert list(report.index) == ["big", "one"]
+    assert report.loc["big"].between(0, 1).all()
+    assert np.isnan(report.loc["one", "detection_auc"])  # one held-out row cannot be scored
