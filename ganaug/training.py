@@ -29,6 +29,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from .losses import critic_loss, generator_loss, gradient_penalty
+from .precision import LossScaler, autocast, float32_parametrizations, portable_precision
 
 __all__ = [
     "Callback",
@@ -82,6 +83,9 @@ class TrainingConfig:
     # included); a collapsed class sits near 0.
     health_every: int = 50
     collapse_ratio: float = 0.02
+    # Forward passes under autocast: "off", "bf16" or "fp16" (with a loss scaler);
+    # see ganaug.precision. Only the image model turns it on.
+    mixed_precision: str = "off"
 
 
 class Callback:
@@ -173,6 +177,9 @@ class GANTrainer:
         self.rng.manual_seed(seed)
         self.ema = copy.deepcopy(self.generator).eval().requires_grad_(False)
         self.learning_rate = config.learning_rate
+        # a model fitted in fp16 on a GPU and loaded on a CPU trains on in float32
+        self.precision = portable_precision(config.mixed_precision, device)
+        self._scalers: dict[int, LossScaler] = {}
         self._make_optimizers()
         self.steps_done = 0
         self.recoveries = 0
@@ -195,6 +202,18 @@ class GANTrainer:
         self.opt_g = adam(self.generator)
         self.opt_d = adam(self.critic)
         self.opt_c = adam(self.classifier) if self.classifier is not None else None
+        if self.precision == "fp16":
+            # one loss scale per network: their gradients differ in size
+            opts = (self.opt_g, self.opt_d, self.opt_c)
+            self._scalers = {id(o): LossScaler(self.device) for o in opts if o is not None}
+
+    def autocast(self) -> Any:
+        """The context forward passes of training run in (mixed precision or none)."""
+        return autocast(self.precision, self.device)
+
+    def _critic_weights(self) -> Any:
+        # spectral norm cannot run under CUDA autocast: see float32_parametrizations
+        return float32_parametrizations(self.critic, self.precision, self.device)
 
     def noise(self, n: int) -> torch.Tensor:
         """Standard normal noise from the trainer's generator."""
@@ -209,16 +228,20 @@ class GANTrainer:
         """One critic update on a real and a fake batch of classes ``y``; None if not finite."""
         real_v, fake_v = self._critic_view(real), self._critic_view(fake)
         n = len(y)
-        # one pass over both batches: half the per-call overhead of two
-        scores = self.critic(torch.cat([real_v, fake_v]), torch.cat([y, y]))
-        loss = critic_loss(self.config.loss, scores[:n], scores[n:])
-        metrics = {"loss_d": loss.detach()}
-        if self.config.loss == "wgan-gp":
-            # a separate pass: differentiating through the joint pass above would
-            # carry the double backward over all three batches
-            gp = gradient_penalty(self.critic, real_v.detach(), fake_v.detach(), y, self.rng)
-            loss = loss + self.config.gp_weight * gp
-            metrics["gp"] = gp.detach()
+        with self._critic_weights():
+            # one pass over both batches: half the per-call overhead of two
+            with self.autocast():
+                scores = self.critic(torch.cat([real_v, fake_v]), torch.cat([y, y]))
+            scores = scores.float()  # losses reduce in float32 under mixed precision
+            loss = critic_loss(self.config.loss, scores[:n], scores[n:])
+            metrics = {"loss_d": loss.detach()}
+            if self.config.loss == "wgan-gp":
+                # a separate pass: differentiating through the joint pass above would
+                # carry the double backward over all three batches; in float32, so that
+                # the double backward is neither rounded nor left unscaled in fp16
+                gp = gradient_penalty(self.critic, real_v.detach(), fake_v.detach(), y, self.rng)
+                loss = loss + self.config.gp_weight * gp
+                metrics["gp"] = gp.detach()
         if not self._update(self.opt_d, self.critic, loss):
             return None
         return {k: float(v) for k, v in metrics.items()}
@@ -227,7 +250,9 @@ class GANTrainer:
         """One update of the auxiliary classifier on real samples; None if not finite."""
         if self.classifier is None or self.opt_c is None:
             return {}
-        aux = F.cross_entropy(self.classifier(real), y)
+        with self.autocast():
+            logits = self.classifier(real)
+        aux = F.cross_entropy(logits.float(), y)
         if not self._update(self.opt_c, self.classifier, aux):
             return None
         return {"loss_c": float(aux.detach())}
@@ -235,8 +260,10 @@ class GANTrainer:
     def generator_step(self, y: torch.Tensor) -> dict[str, float] | None:
         """One generator update; None if it was not finite."""
         z = self.noise(len(y))
-        fake = self.generator(z, y, generator=self.rng)
-        loss, metrics = self.generator_objective(z, y, fake)
+        with self._critic_weights(), self.autocast():
+            # float32 images: DiffAugment and the mode-seeking distances need the range
+            fake = self.generator(z, y, generator=self.rng).float()
+            loss, metrics = self.generator_objective(z, y, fake)
         if not self._update(self.opt_g, self.generator, loss):
             return None
         return {k: float(v) for k, v in metrics.items()}
@@ -248,10 +275,11 @@ class GANTrainer:
 
         Subclasses add terms here (see ``ganaug.models.image.DiverseGANTrainer``).
         """
-        loss = generator_loss(self.config.loss, self.critic(self._critic_view(fake), y))
+        scores = self.critic(self._critic_view(fake), y).float()
+        loss = generator_loss(self.config.loss, scores)
         metrics = {"loss_g": loss.detach()}
         if self.classifier is not None and self.config.aux_weight > 0:
-            aux = F.cross_entropy(self.classifier(fake), y)
+            aux = F.cross_entropy(self.classifier(fake).float(), y)
             loss = loss + self.config.aux_weight * aux
             metrics["aux_g"] = aux.detach()
         return loss, metrics
@@ -263,6 +291,9 @@ class GANTrainer:
         if not torch.isfinite(loss):
             optimizer.zero_grad(set_to_none=True)
             return False
+        scaler = self._scalers.get(id(optimizer))
+        if scaler is not None:
+            return scaler.step(optimizer, module, loss)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         grads = [p.grad for p in module.parameters() if p.grad is not None]
@@ -515,9 +546,9 @@ class GANTrainer:
         reals, labels = zip(*(batches(self.rng) for _ in range(n_critic)))
         # the fakes of all critic steps in one generator pass (the generator does not
         # change between critic steps)
-        with torch.no_grad():
+        with torch.no_grad(), self.autocast():
             y_all = torch.cat(labels)
-            fakes = self.generator(self.noise(len(y_all)), y_all, generator=self.rng)
+            fakes = self.generator(self.noise(len(y_all)), y_all, generator=self.rng).float()
         for i, (real, y) in enumerate(zip(reals, labels)):
             fake = fakes[i * len(y) : (i + 1) * len(y)]
             out = self.critic_step(real, y, fake)

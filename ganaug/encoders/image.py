@@ -372,14 +372,16 @@ class DatasetImages:
         return len(self.labels)
 
     def load(self, rows: Any) -> torch.Tensor:
-        """Images at dataset positions ``rows`` as ``(n, C, H, W)`` in ``[-1, 1]``."""
+        """Images at dataset positions ``rows`` as CPU ``(n, C, H, W)`` in ``[-1, 1]``."""
         from torch.utils.data import DataLoader
 
         rows = [int(r) for r in rows]
         loader = DataLoader(self.dataset, batch_size=len(rows), sampler=rows, collate_fn=list)
         items = next(iter(loader))
         stack = _stack_items([_item_array(item[0]) for item in items])
-        x = _to_nchw(torch.as_tensor(stack), self.info.layout)
+        # on the CPU whatever device the items are on: the callers move batches to
+        # the training device, and mean matching and the gate work on the CPU
+        x = _to_nchw(torch.as_tensor(stack).cpu(), self.info.layout)
         return check_image_batch(x, self.info)
 
 

@@ -22,6 +22,7 @@ from ..augment import DiffAugment
 from ..encoders.image import DatasetImages, ImageInput, ImageResizer, check_images, is_image_stack
 from ..networks.conv import ConvClassifier, ConvCritic, ConvGenerator
 from ..postprocess import MeanImageShift
+from ..precision import resolve_precision
 from ..training import (
     BalancedBatches,
     Callback,
@@ -36,6 +37,7 @@ __all__ = [
     "ImageGAN",
     "ImageSettings",
     "augment_policy",
+    "base_width_for",
     "check_image_data",
     "default_image_steps",
     "fit_image_model",
@@ -56,6 +58,8 @@ _STATE_PREFIXES = {
     "critic": "critic",
     "classifier": "classifier",
 }
+# The default budget never goes below this many steps, whatever the image size.
+_MIN_STEPS = 500
 # Batches of the moving-average generator used to re-estimate its batch-norm statistics.
 _CALIBRATION_BATCHES = 8
 
@@ -98,8 +102,8 @@ class DiverseGANTrainer(GANTrainer):
         return loss + self.diversity_weight * seeking, metrics
 
 
-def default_image_steps(n_samples: int) -> int:
-    """Generator steps for ``n_samples`` training images.
+def default_image_steps(n_samples: int, side: int = 8) -> int:
+    """Generator steps for ``n_samples`` training images at the networks' ``side``.
 
     One critic step per generator step (hinge loss with DiffAugment). On the
     digits benchmark (about 690 images of 8x8, five classes of 12), with the
@@ -109,8 +113,20 @@ def default_image_steps(n_samples: int) -> int:
     at 8x8), 1,187 steps gave 0.935 over five seeds in 68 to 86 s on one CPU
     thread, and 1,600 steps no clear gain. The budget grows with the data,
     from 1,000 to 4,000 steps.
+
+    Above 16 pixels a side it shrinks in proportion to the side (never below
+    500 steps): a step costs more there even with the narrower networks of
+    :func:`base_width_for`. On MNIST-size digits (``benchmarks/images.py
+    --data digits28``: 2,200 images of 28x28, five classes of 40) the balanced
+    accuracy of a classifier trained on the balanced data rose with training
+    (GANAugmenter minus RandomOverSampler, mean of 5 seeds: -0.019, -0.010,
+    -0.003, +0.002 at 300, 600, 1,000, 1,400 steps); 1,350 steps is the budget
+    there, 1,250 for 2,000 images. Fitting that in 180 s would take about 7
+    steps/s; one thread of the 2-core development machine ran 3.3-3.7 (a
+    default fit on those 2,200 images took 365 s).
     """
-    return int(np.clip(500 + n_samples, 1000, 4000))
+    steps = np.clip(500 + n_samples, 1000, 4000) * min(1.0, 16 / side)
+    return max(_MIN_STEPS, int(round(steps)))
 
 
 def augment_policy(side: int) -> tuple[str, ...]:
@@ -127,6 +143,20 @@ def augment_policy(side: int) -> tuple[str, ...]:
     return ("color", "translation") if side < 16 else ("color", "translation", "cutout")
 
 
+def base_width_for(side: int) -> int:
+    """Channels of the networks' last level for the networks' image side.
+
+    A conv stack's cost per image grows with the side squared at a fixed
+    width. The widths double towards 4x4 (capped at 256, see
+    :func:`ganaug.networks.conv.level_widths`), so halving the base width at
+    32 pixels a side quarters the cost of every level: on the 2-core machine a
+    training step at 32x32 ran about 3 times as fast with 16 channels as with
+    32. At 8 and 16 pixels the networks keep 32 channels (the 8x8 digits
+    benchmark was tuned on them); from 64 pixels on, 8.
+    """
+    return 32 if side <= 16 else 16 if side <= 32 else 8
+
+
 @dataclass
 class ImageSettings:
     """What the estimator's parameters mean for the image model."""
@@ -139,6 +169,8 @@ class ImageSettings:
     loss: str = "hinge"
     aux_weight: float = 0.0
     mean_matching: bool = True
+    # the estimator's setting ("auto", True, False), resolved on the training device
+    mixed_precision: bool | str = "auto"
     augment: Sequence[str] = field(default_factory=lambda: ("color", "translation", "cutout"))
 
     def __post_init__(self) -> None:
@@ -196,6 +228,7 @@ class ImageGAN:
             # the trainer's collapse check reads the moving-average generator in eval()
             # mode, whose batch-norm statistics are only calibrated after training
             health_every=0,
+            mixed_precision=resolve_precision(s.mixed_precision, device),
         )
         self._make_trainer(generator, critic, classifier, config, seed + 1, callbacks)
 
@@ -380,9 +413,9 @@ class ImageGAN:
                 generator, critic, classifier = model._make_networks(
                     any(k.startswith("classifier.") for k in tensors)
                 )
-            model._make_trainer(
-                generator, critic, classifier, TrainingConfig(**config["training"]), 0
-            )
+            training = TrainingConfig(**config["training"])
+            training.mixed_precision = _precision_after_load(model.settings, model.device)
+            model._make_trainer(generator, critic, classifier, training, 0)
             model.trainer.load_state(
                 tensors, config["steps_done"], config["history"], _STATE_PREFIXES
             )
@@ -397,6 +430,18 @@ class ImageGAN:
         model._history = [dict(h) for h in config.get("history", [])]
         model._steps_done = int(config.get("steps_done", 0))
         return model
+
+
+def _precision_after_load(settings: ImageSettings, device: torch.device) -> str:
+    """The mixed-precision mode for training on after loading on ``device``.
+
+    Resolved again from the user's setting: a model fitted with ``"auto"`` on a
+    GPU (bf16) and loaded on a CPU trains on in float32, as a fresh fit there would.
+    """
+    try:
+        return resolve_precision(settings.mixed_precision, device)
+    except ValueError:  # True on a device without mixed precision here
+        return "off"
 
 
 # -- what the estimator calls ----------------------------------------------------------
@@ -504,6 +549,7 @@ def image_settings(params: Any) -> ImageSettings:
         loss="hinge" if params.loss == "auto" else params.loss,
         aux_weight=0.0 if params.aux_weight == "auto" else params.aux_weight,
         mean_matching=params.moment_matching,
+        mixed_precision=params.mixed_precision,
     )
 
 
@@ -523,10 +569,10 @@ def fit_image_model(
     info = checked.info
     if model is None:
         side = ImageResizer(info.height, info.width).side
-        settings = replace(settings, augment=augment_policy(side))
+        settings = replace(settings, augment=augment_policy(side), base_width=base_width_for(side))
         model = ImageGAN(settings, info.channels, info.height, info.width)
         model.build(None, y_idx, n_classes, int(seeds[0]), device, callbacks)
-    steps = default_image_steps(len(checked)) if n_steps is None else n_steps
+    steps = default_image_steps(len(checked), model.resizer.side) if n_steps is None else n_steps
     if checked.stream is not None:
         source = DatasetBatches(
             checked.stream, y_idx, model.trainer.config.batch_size, model.resizer, device
@@ -536,19 +582,34 @@ def fit_image_model(
         model.train(checked.images, y_idx, steps, verbose, int(seeds[1]))
     model.shift = None
     if settings.mean_matching:
-        model.match_means(_real_batches(checked, y_idx), int(seeds[1]))
+        model.match_means(_real_batches(checked, y_idx, int(seeds[1])), int(seeds[1]))
     return model
 
 
+# Real images per class (at most) read from a Dataset to estimate a class's mean image.
+_MEAN_IMAGES_PER_CLASS = 2000
+
+
 def _real_batches(
-    checked: CheckedImages, y_idx: np.ndarray, size: int = SAMPLE_CHUNK
+    checked: CheckedImages, y_idx: np.ndarray, seed: int, size: int = SAMPLE_CHUNK
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """The training images in ``[-1, 1]`` with their class indices, a batch at a time."""
-    labels = torch.as_tensor(y_idx, dtype=torch.long)
-    for start in range(0, len(labels), size):
-        rows = range(start, min(start + size, len(labels)))
+    """The training images in ``[-1, 1]`` with their class indices, a batch at a time.
+
+    From a Dataset, at most ``_MEAN_IMAGES_PER_CLASS`` random images per class:
+    a mean image from 2,000 images is within 2% of a pixel's spread of the full
+    mean, and a second pass over every image on disk would cost as much time as
+    the label pass.
+    """
+    rows = np.arange(len(y_idx))
+    if checked.stream is not None:
+        rng = np.random.default_rng(seed)
+        per_class = [rng.permutation(np.flatnonzero(y_idx == c)) for c in np.unique(y_idx)]
+        rows = np.sort(np.concatenate([r[:_MEAN_IMAGES_PER_CLASS] for r in per_class]))
+    labels = torch.as_tensor(y_idx[rows], dtype=torch.long)
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
         if checked.stream is not None:
-            images = checked.stream.load(rows)
+            images = checked.stream.load(chunk)
         else:
-            images = checked.images[start : rows.stop]
-        yield images, labels[start : rows.stop]
+            images = checked.images[chunk[0] : chunk[-1] + 1]
+        yield images, labels[start : start + len(chunk)]

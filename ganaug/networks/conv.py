@@ -152,7 +152,10 @@ def minibatch_std(h: torch.Tensor) -> torch.Tensor:
     if group == 1:
         return h.new_zeros(n, 1)
     grouped = h.reshape(n // group, group, -1)
-    spread = (grouped.var(dim=1, unbiased=False) + 1e-8).sqrt().mean(dim=1)
+    # the variance written out: torch's var over a middle axis (and its backward)
+    # took about 6 times as long on the CPU, 6% of a whole training step at 32x32
+    variance = (grouped - grouped.mean(dim=1, keepdim=True)).square().mean(dim=1)
+    spread = (variance + 1e-8).sqrt().mean(dim=1)
     return spread.repeat_interleave(group).unsqueeze(1)
 
 
