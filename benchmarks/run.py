@@ -432,9 +432,23 @@ def main(argv: list[str] | None = None) -> dict:
                     cache_path.write_text(json.dumps(everything))
     command = "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
     text = report(results, tasks, seeds, command.strip(), gan_params)
-    Path(args.out).write_text(text)
+    Path(args.out).write_text(text + _other_sections(Path(args.out)))
     print(f"wrote {args.out} in {time.perf_counter() - start:.0f} s")
     return results
+
+
+# The sections of BENCHMARKS.md that report() writes; the others (realism, images, GPU,
+# memory) come from other scripts and are kept when this one rewrites the file.
+_OWN_SECTIONS = ("Tasks", "Scores", "GANAugmenter minus SMOTE", "Time")
+
+
+def _other_sections(path: Path) -> str:
+    """The sections of an existing BENCHMARKS.md that other benchmarks wrote."""
+    if not path.exists():
+        return ""
+    sections = path.read_text().split("\n## ")[1:]
+    kept = [s for s in sections if not s.startswith(_OWN_SECTIONS)]
+    return "".join("\n## " + s.rstrip("\n") + "\n" for s in kept)
 
 
 if __name__ == "__main__":

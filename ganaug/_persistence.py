@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ._runtime import resolve_device
 from ._version import __version__
 
 __all__ = ["FORMAT_VERSION", "load_augmenter", "save_augmenter"]
@@ -38,6 +39,10 @@ _MAGIC = "ganaug-model"
 _METADATA_KEY = "ganaug"
 # Constructor parameters that cannot be stored; they come back as None.
 _UNSTORED_PARAMS = ("callbacks",)
+# Fitted parts that save their own state (JSON config plus tensors), not as attributes.
+_OWN_STATE = ("model_", "_realism")
+# Tensors of the realism filter carry this prefix in the file, beside the model's.
+_REALISM_PREFIX = "realism."
 
 
 # -- tagged JSON ---------------------------------------------------------------------------
@@ -172,9 +177,11 @@ def _allowed_dataclasses() -> dict[str, type]:
     from ._validation import TableInput
     from .encoders.tabular import ColumnInfo, Span
     from .models.tabular import TabularSettings
+    from .sampling.rule_kinds import Implication, Multiple, Offset, Order, Sum
     from .training import TrainingConfig
 
     classes: list[type] = [TableInput, ColumnInfo, Span, TabularSettings, TrainingConfig]
+    classes += [Implication, Multiple, Offset, Order, Sum]  # rules and rules_
     try:
         from .encoders.image import ImageInput
         from .models.image import ImageSettings
@@ -230,8 +237,14 @@ def save_augmenter(augmenter: Any, path: str | os.PathLike) -> Path:
             "sampling_strategy is a callable, which a model file cannot hold; set it to "
             "the dict it returns (set_params(sampling_strategy=...)) before saving."
         )
-    attributes = {k: v for k, v in vars(augmenter).items() if k not in params and k != "model_"}
+    attributes = {
+        k: v for k, v in vars(augmenter).items() if k not in params and k not in _OWN_STATE
+    }
     config, tensors = augmenter.model_.get_state()
+    realism_config = None
+    if getattr(augmenter, "_realism", None) is not None:
+        realism_config, realism_tensors = augmenter._realism.get_state()
+        tensors = {**tensors, **{_REALISM_PREFIX + k: v for k, v in realism_tensors.items()}}
     try:
         document = {
             "magic": _MAGIC,
@@ -243,6 +256,7 @@ def save_augmenter(augmenter: Any, path: str | os.PathLike) -> Path:
             "params": encode(params),
             "attributes": encode(attributes),
             "model": encode(config),
+            "realism": encode(realism_config),
         }
         header = json.dumps(document, allow_nan=True)
     except TypeError as exc:
@@ -305,8 +319,6 @@ def load_augmenter(cls: type, path: str | os.PathLike, device: Any = None) -> An
     """Rebuild a GANAugmenter from a file written by :func:`save_augmenter`."""
     from safetensors.torch import load_file
 
-    from ._augmenter import resolve_device
-
     document, path = read_document(path)
     models = _model_classes()
     model_type = document.get("model_type")
@@ -319,6 +331,7 @@ def load_augmenter(cls: type, path: str | os.PathLike, device: Any = None) -> An
         params = decode(document["params"])
         attributes = decode(document["attributes"])
         config = decode(document["model"])
+        realism_config = decode(document.get("realism"))
         tensors = load_file(str(path), device="cpu")
     except Exception as exc:
         raise _not_a_model(path, f"damaged content: {exc}") from None
@@ -342,13 +355,25 @@ def load_augmenter(cls: type, path: str | os.PathLike, device: Any = None) -> An
     known = cls().get_params(deep=False)
     augmenter = cls(**{k: v for k, v in params.items() if k in known})
     try:
-        tensors = {k: v.to(target) for k, v in tensors.items()}
+        # the tensors stay on the CPU: load_state_dict copies weights onto the model's
+        # device, and the numpy parts (moment matching, mean shift) need CPU tensors
+        realism_tensors = {
+            k.removeprefix(_REALISM_PREFIX): tensors.pop(k)
+            for k in list(tensors)
+            if k.startswith(_REALISM_PREFIX)
+        }
         model = models[model_type].from_state(config, tensors, target)
+        realism = None
+        if realism_config is not None:
+            from .sampling.realism import RealismFilter
+
+            realism = RealismFilter.from_state(realism_config, realism_tensors, target)
     except (KeyError, TypeError, RuntimeError) as exc:
         raise _not_a_model(path, f"damaged model state: {exc}") from None
     for name, value in attributes.items():
         setattr(augmenter, name, value)
     augmenter.model_ = model
+    augmenter._realism = realism
     augmenter.device_ = target
     if hasattr(model, "history"):
         augmenter.history_ = model.history
