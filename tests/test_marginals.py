@@ -282,3 +282,18 @@ def test_column_descriptions_without_grid_fields_still_load(fitted):
         10,
         6,
     )
+
+
+def test_quantile_map_fast_path_is_the_same_distribution_function():
+    """Without ties among the synthetic knots, apply() interpolates with np.interp; it
+    must be the function that _distribution computes (which also handles ties)."""
+    from ganaug.sampling.marginals import _distribution
+
+    rng = np.random.default_rng(0)
+    knots = np.sort(rng.normal(size=201))
+    levels = np.linspace(0.0, 1.0, 201)
+    x = np.concatenate([rng.normal(scale=1.5, size=2000), knots[::7], [-9.0, 9.0]])
+    ties = rng.random(len(x))
+    np.testing.assert_allclose(
+        np.interp(x, knots, levels), _distribution(x, knots, levels, ties), atol=1e-12
+    )

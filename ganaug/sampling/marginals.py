@@ -121,7 +121,13 @@ class QuantileMatcher:
             rows = np.flatnonzero(y == k)
             for j in np.flatnonzero(~np.isnan(self.real_[k, :, 0])):
                 x = out[rows, j]
-                u = _distribution(x, self.synthetic_[k, j], self.levels_, ties[rows, j])
+                knots = self.synthetic_[k, j]
+                if np.all(np.diff(knots) > 0):
+                    # no point mass in the synthetic reference: plain interpolation, the
+                    # same function as _distribution's and about twice as fast to sample
+                    u = np.interp(x, knots, self.levels_)
+                else:
+                    u = _distribution(x, knots, self.levels_, ties[rows, j])
                 mapped = np.interp(u, self.levels_, self.real_[k, j])
                 out[rows, j] = np.where(np.isnan(x), np.nan, mapped)
         return out
