@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .rule_discovery import discover_rules, is_numeric_column
+from .rule_discovery import discover_rules, is_numeric_column, reaches
 from .rule_groups import category_counts
 from .rule_kinds import (
     Derivation,
@@ -167,12 +167,4 @@ def _key(value: Any) -> Any:
 
 def _above(start: Hashable, goal: Hashable, orders: list[Order]) -> bool:
     """Whether the orders say ``goal >= ... >= start`` through a chain from ``start``."""
-    stack, seen = [start], set()
-    while stack:
-        column = stack.pop()
-        if column == goal:
-            return True
-        if column not in seen:
-            seen.add(column)
-            stack.extend(r.upper for r in orders if r.lower == column)
-    return False
+    return reaches([start], goal, lambda column: [r.upper for r in orders if r.lower == column])

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ from .rule_kinds import (
     relative_eps,
 )
 
-__all__ = ["discover_rules", "is_numeric_column"]
+__all__ = ["discover_rules", "is_numeric_column", "reaches"]
 
 # Largest chance that a pattern seen in every row is a coincidence of independent columns.
 _CHANCE = 1e-6
@@ -226,9 +226,13 @@ def _derivations(
     parents: dict[Hashable, tuple[Hashable, ...]] = {r.target: r.sources for r in known}
     rules: list[Rule] = []
 
+    def derived_from(column: Hashable) -> tuple[Hashable, ...]:
+        return parents.get(column, ())
+
     def accept(candidates: list[Derivation]) -> None:
         for rule in candidates:
-            if rule.target in parents or _reaches(parents, rule.sources, rule.target):
+            # no column derived twice, and no derivation that feeds back into itself
+            if rule.target in parents or reaches(rule.sources, rule.target, derived_from):
                 continue
             parents[rule.target] = rule.sources
             rules.append(rule)
@@ -238,16 +242,22 @@ def _derivations(
     return rules
 
 
-def _reaches(parents: dict, sources: tuple, target: Hashable) -> bool:
-    """Whether ``target`` is among ``sources`` or the columns they derive from."""
-    stack, seen = list(sources), set()
+def reaches(
+    starts: Iterable[Hashable], goal: Hashable, successors: Callable[[Hashable], Iterable[Hashable]]
+) -> bool:
+    """Whether ``goal`` is among ``starts`` or reachable from them along ``successors``.
+
+    One depth-first search for the rules' graphs: derivations (a column and the
+    columns it derives from) and chains of orders (``a <= b <= c``).
+    """
+    stack, seen = list(starts), set()
     while stack:
         column = stack.pop()
-        if column == target:
+        if column == goal:
             return True
         if column not in seen:
             seen.add(column)
-            stack.extend(parents.get(column, ()))
+            stack.extend(successors(column))
     return False
 
 
