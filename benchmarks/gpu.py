@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from ganaug import GANAugmenter  # noqa: E402
-from ganaug.training import Callback  # noqa: E402
+from ganaug.training.trainer import Callback  # noqa: E402
 
 
 class _WindowDone(Exception):

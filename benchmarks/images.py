@@ -7,7 +7,7 @@ Run ``python benchmarks/images.py --data digits28`` (or ``digits8``,
   classes 0-4 at 40 each) drawn from scikit-learn's 8x8 digits with random
   distortions (``benchmarks/image_data.py``); 2,000 test images.
 - ``digits8``: the bundled 8x8 digits themselves (690 training images, classes
-  0-4 at 12 each; ``ganaug.demo.make_imbalanced_digits``).
+  0-4 at 12 each; ``ganaug.cli.demo.make_imbalanced_digits``).
 - ``shapes32``: 32x32 RGB shapes, ten classes that differ in shape and colour
   (2,200 training images, classes 0-4 at 40 each).
 
@@ -64,7 +64,7 @@ def load(name: str, seed: int, quick: bool):
         return make_distorted_digits(seed, **size)
     if name == "shapes32":
         return make_colour_shapes(seed, **size)
-    from ganaug.demo import make_imbalanced_digits
+    from ganaug.cli.demo import make_imbalanced_digits
 
     return make_imbalanced_digits(seed)
 
@@ -125,8 +125,8 @@ def _gated_sample(gan: GANAugmenter, X: np.ndarray, y: np.ndarray, wanted: dict,
     Uses ganaug's internals so that the gate is judged on the very same
     networks rather than on a second fit; the gate is removed afterwards.
     """
-    from ganaug.models.image import check_image_data
-    from ganaug.quality import fit_gate
+    from ganaug.inputs.images import check_image_data
+    from ganaug.sampling.gate import fit_gate
 
     checked, _ = check_image_data(X, y, "auto")
     y_idx = np.searchsorted(gan.classes_, y)

@@ -2,6 +2,6 @@
 
 from ._augmenter import GANAugmenter
 from ._version import __version__
-from .data import BalancedBatchSampler
+from .torch_data import BalancedBatchSampler
 
 __all__ = ["BalancedBatchSampler", "GANAugmenter", "__version__"]

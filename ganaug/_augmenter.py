@@ -22,9 +22,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._runtime import resolve_device
+from ._runtime import resolve_device, torch_threads
 from ._scalars import plain
-from ._validation import (
+from .encoders.image import concat_images, restore_images
+from .evaluation import class_indices, quality_report, read_report_data, report_counts
+from .inputs.images import CheckedImages, check_image_data, is_image_data
+from .inputs.table import (
     TableInput,
     check_image_warm_start,
     check_labels,
@@ -32,22 +35,13 @@ from ._validation import (
     check_warm_start,
     sample_counts,
 )
-from .encoders.image import concat_images, restore_images
-from .evaluation import class_indices, quality_report, read_report_data, report_counts
-from .models.image import (
-    CheckedImages,
-    check_image_data,
-    fit_image_model,
-    image_settings,
-    is_image_data,
-)
+from .models.image import fit_image_model, image_settings
 from .models.tabular import TabularGAN, TabularSettings, default_tabular_steps
-from .quality import features, fit_gate, gated_draw, take
 from .realism_metrics import table_categorical
+from .sampling.gate import features, fit_gate, gated_draw, take
 from .sampling.realism import filtered_generate, train_realism_filter
 from .sampling.rule_checks import fit_rules
-from .threads import ThreadTuner
-from .training import torch_threads
+from .training.threads import ThreadTuner
 
 __all__ = ["GANAugmenter"]
 
@@ -197,7 +191,7 @@ class GANAugmenter(BaseOverSampler):
         (about 110,000 against 80,000 rows/s on a 30-column table).
         ``"auto"`` times a few training steps on 1, 2 and 4 threads (up to the
         CPU's cores) and trains on with the fastest, which pays for larger
-        images on idle cores (:class:`ganaug.threads.ThreadTuner`); torch's
+        images on idle cores (:class:`ganaug.training.threads.ThreadTuner`); torch's
         results differ in the last bits between thread counts, so only an int
         or ``None`` makes CPU fits bit-for-bit repeatable.
 
@@ -924,11 +918,11 @@ class GANAugmenter(BaseOverSampler):
 
         Returns
         -------
-        dataset : ganaug.data.AugmentedDataset
+        dataset : ganaug.torch_data.AugmentedDataset
             Items are ``(x, label_index)``; ``dataset.classes`` maps indices back
             to labels. It pickles, so ``DataLoader(num_workers=...)`` works.
         """
-        from .data import make_dataset
+        from .torch_data import make_dataset
 
         return make_dataset(
             self,

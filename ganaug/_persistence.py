@@ -41,6 +41,8 @@ _METADATA_KEY = "ganaug"
 _UNSTORED_PARAMS = ("callbacks",)
 # Fitted parts that save their own state (JSON config plus tensors), not as attributes.
 _OWN_STATE = ("model_", "_realism")
+# The module of the label filter's class (its state is stored as numbers, not as a class).
+_GATE_MODULE = "ganaug.sampling.gate"
 # Tensors of the realism filter carry this prefix in the file, beside the model's.
 _REALISM_PREFIX = "realism."
 
@@ -78,14 +80,15 @@ def encode(value: Any) -> Any:
         if all(isinstance(k, str) and not k.startswith("__") for k in value):
             return {k: encode(v) for k, v in value.items()}
         return {"__items__": [[encode(k), encode(v)] for k, v in value.items()]}
-    if type(value).__module__ == "ganaug.quality" and type(value).__name__ == "LabelGate":
+    if type(value).__name__ == "LabelGate" and type(value).__module__ == _GATE_MODULE:
         return {"__label_gate__": _gate_state(value)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         cls = type(value)
-        if _class_path(cls) not in _allowed_dataclasses():
+        name = {c: n for n, c in _allowed_dataclasses().items()}.get(cls)
+        if name is None:
             raise TypeError(f"cannot store an instance of {cls.__module__}.{cls.__qualname__}")
         fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {"__dataclass__": f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
+        return {"__dataclass__": name, "fields": fields}
     raise TypeError(f"cannot store a value of type {type(value).__qualname__}: {value!r:.80}")
 
 
@@ -140,7 +143,7 @@ def _gate_state(gate: Any) -> dict[str, Any]:
 
 
 def _gate_from_state(state: dict[str, Any]) -> Any:
-    from .quality import LabelGate, _classifier
+    from .sampling.gate import LabelGate, _classifier
 
     gate = LabelGate(decode(state["seed"]))
     classifier = _classifier(gate.seed)
@@ -164,32 +167,34 @@ def _hashable(key: Any) -> Any:
     return tuple(key) if isinstance(key, list) else key
 
 
-def _class_path(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
 def _allowed_dataclasses() -> dict[str, type]:
     """The only classes a file may name: ganaug's own plain-value dataclasses.
 
-    A fixed list, not an import by name: importing an arbitrary module a file
-    names would run that module's code (``ganaug.__main__`` runs the CLI).
+    A fixed table, not an import by name: importing an arbitrary module a file
+    names would run that module's code (``ganaug.__main__`` runs the CLI). The
+    names are where the classes lived when format 1 was written: they are part
+    of the file format and stay when a class moves.
     """
-    from ._validation import TableInput
+    from .encoders.image import ImageInput
     from .encoders.tabular import ColumnInfo, Span
+    from .inputs.table import TableInput
+    from .models.image import ImageSettings
     from .models.tabular import TabularSettings
-    from .sampling.rule_kinds import Implication, Multiple, Offset, Order, Sum
-    from .training import TrainingConfig
+    from .sampling import rule_kinds
+    from .training.trainer import TrainingConfig
 
-    classes: list[type] = [TableInput, ColumnInfo, Span, TabularSettings, TrainingConfig]
-    classes += [Implication, Multiple, Offset, Order, Sum]  # rules and rules_
-    try:
-        from .encoders.image import ImageInput
-        from .models.image import ImageSettings
-    except ImportError:  # the image model is optional
-        pass
-    else:
-        classes += [ImageInput, ImageSettings]
-    return {_class_path(cls): cls for cls in classes}
+    names: dict[str, type] = {
+        "ganaug._validation:TableInput": TableInput,
+        "ganaug.encoders.tabular:ColumnInfo": ColumnInfo,
+        "ganaug.encoders.tabular:Span": Span,
+        "ganaug.models.tabular:TabularSettings": TabularSettings,
+        "ganaug.training:TrainingConfig": TrainingConfig,
+        "ganaug.encoders.image:ImageInput": ImageInput,
+        "ganaug.models.image:ImageSettings": ImageSettings,
+    }
+    for rule in ("Implication", "Multiple", "Offset", "Order", "Sum"):  # rules and rules_
+        names[f"ganaug.sampling.rule_kinds:{rule}"] = getattr(rule_kinds, rule)
+    return names
 
 
 def _dataclass(path: str, fields: dict[str, Any]) -> Any:
@@ -203,16 +208,10 @@ def _dataclass(path: str, fields: dict[str, Any]) -> Any:
 
 
 def _model_classes() -> dict[str, Any]:
+    from .models.image import ImageGAN
     from .models.tabular import TabularGAN
 
-    classes: dict[str, Any] = {"tabular": TabularGAN}
-    try:
-        from .models.image import ImageGAN
-    except ImportError:  # the image model is optional (torchvision-free installs still work)
-        pass
-    else:
-        classes["image"] = ImageGAN
-    return classes
+    return {"tabular": TabularGAN, "image": ImageGAN}
 
 
 def save_augmenter(augmenter: Any, path: str | os.PathLike) -> Path:

@@ -1,10 +1,13 @@
-"""Where and how torch runs: the device a fit asks for."""
+"""Where and how torch runs: the device a fit asks for, its threads and private seeds."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import torch
 
-__all__ = ["resolve_device"]
+__all__ = ["private_seed", "resolve_device", "torch_threads"]
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -25,3 +28,28 @@ def resolve_device(device: str | torch.device) -> torch.device:
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was asked for, but CUDA is not available here.")
     return resolved
+
+
+@contextmanager
+def torch_threads(n_threads: int | None) -> Iterator[None]:
+    """Run a block with ``n_threads`` intra-op threads, then restore the caller's setting."""
+    previous = torch.get_num_threads()
+    if n_threads is not None and n_threads != previous:
+        torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != previous:
+            torch.set_num_threads(previous)
+
+
+@contextmanager
+def private_seed(seed: int) -> Iterator[None]:
+    """Seed the CPU default generator for a block and put the caller's state back.
+
+    ``nn.Module`` constructors draw their initial weights from the global RNG; this
+    makes them reproducible without changing what the caller's code sees afterwards.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)
+        yield

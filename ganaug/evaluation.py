@@ -21,7 +21,6 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
 from ._scalars import plain
-from .quality import _classifier
 from .realism_metrics import (
     RowFeatures,
     detection_auc,
@@ -31,6 +30,7 @@ from .realism_metrics import (
     novelty_share,
     smote_rows,
 )
+from .sampling.gate import _classifier
 from .sampling.rules import broken_rows
 
 __all__ = [
@@ -60,8 +60,8 @@ def read_labelled(
     Returns the samples as the model reads them (a DataFrame, or an image
     tensor) and their class indices. ``columns`` are the fitted table's columns.
     """
-    from ._validation import check_labels, check_table
     from .encoders.image import check_images
+    from .inputs.table import check_labels, check_table
 
     label = "y" if what == "X" else f"y{what[1:]}"
     if y is None:

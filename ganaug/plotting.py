@@ -103,7 +103,7 @@ def plot_history(
 
 
 def _images_of(X: Any, y: np.ndarray, label: Any, n: int) -> list[np.ndarray]:
-    from .data import _as_hwc
+    from .torch_data import _as_hwc
 
     picked = np.flatnonzero(y == label)[:n]
     out = []
@@ -153,7 +153,7 @@ def sample_grid(
     -------
     fig : matplotlib.figure.Figure
     """
-    from .data import _as_hwc
+    from .torch_data import _as_hwc
 
     if getattr(augmenter, "model_type_", None) != "image":
         raise ValueError(
@@ -167,7 +167,7 @@ def sample_grid(
     synth_y = np.asarray(synth_y)
     has_real = X is not None
     if has_real and y is None:
-        from .data import _dataset_labels
+        from .torch_data import _dataset_labels
 
         y = _dataset_labels(X)
     n_cols = n_per_class * (2 if has_real else 1) + (1 if has_real else 0)

@@ -18,7 +18,7 @@ from sklearn.exceptions import NotFittedError
 
 from ganaug import GANAugmenter
 from ganaug.models.tabular import TabularGAN
-from ganaug.training import GANTrainer
+from ganaug.training.trainer import GANTrainer
 
 RNG = np.random.default_rng(0)
 X_NUM = RNG.normal(size=(40, 3))

@@ -11,7 +11,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from ganaug import BalancedBatchSampler, GANAugmenter
-from ganaug.data import AugmentedDataset, is_albumentations
+from ganaug.torch_data import AugmentedDataset, is_albumentations
 
 TINY = {"max_steps": 1, "hidden_units": (8,), "latent_dim": 4, "n_critic": 1}
 

@@ -78,10 +78,11 @@ def test_mean_matching_reads_every_image_of_small_classes_and_a_sample_of_large_
 ):
     import ganaug.models.image as image_model
     from ganaug.encoders.image import DatasetImages
+    from ganaug.inputs.images import CheckedImages
 
     data = _CountingImages(120)
     stream = DatasetImages(data)
-    checked = image_model.CheckedImages(None, stream, data, stream.info)
+    checked = CheckedImages(None, stream, data, stream.info)
     y_idx = data.labels
     seen = torch.cat([y for _, y in image_model._real_batches(checked, y_idx, seed=0)])
     assert torch.bincount(seen).tolist() == np.bincount(y_idx).tolist()
@@ -90,7 +91,7 @@ def test_mean_matching_reads_every_image_of_small_classes_and_a_sample_of_large_
     assert torch.bincount(seen).tolist() == [10, 10, 10]
     # images in memory: all of them, in order, whatever the cap
     images = torch.zeros(len(y_idx), 1, 8, 8)
-    in_memory = image_model.CheckedImages(images, None, images, stream.info)
+    in_memory = CheckedImages(images, None, images, stream.info)
     batches = list(image_model._real_batches(in_memory, y_idx, seed=0))
     assert torch.equal(torch.cat([y for _, y in batches]), torch.as_tensor(y_idx))
     assert sum(len(x) for x, _ in batches) == len(y_idx)

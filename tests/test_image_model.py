@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from torch.utils.data import Dataset
 
 from ganaug import GANAugmenter
-from ganaug.augment import DiffAugment
+from ganaug.diffaugment import DiffAugment
 from ganaug.models.image import ImageGAN
 
 
@@ -214,7 +214,7 @@ def test_warm_start_on_other_images_is_refused_before_training(change, match):
 
 
 def test_image_demo_writes_the_grid_and_scores(tmp_path, capsys):
-    from ganaug.demo import run_image_demo
+    from ganaug.cli.demo import run_image_demo
 
     summary = run_image_demo(out=str(tmp_path), seed=0, max_steps=3, n_jobs=1)
     assert (tmp_path / "digits_real_vs_synthetic.png").stat().st_size > 0

@@ -8,7 +8,7 @@ import torch
 
 from ganaug import GANAugmenter
 from ganaug.models.image import base_width_for, default_image_steps
-from ganaug.threads import ThreadTuner, thread_candidates
+from ganaug.training.threads import ThreadTuner, thread_candidates
 
 
 def _images(n: int, side: int, channels: int = 1, seed: int = 0):

@@ -10,7 +10,7 @@ from scipy.special import softmax
 
 from ganaug import GANAugmenter
 from ganaug.encoders.grids import Grid, detect_grid, on_grid, snap
-from ganaug.postprocess import MomentMatcher
+from ganaug.sampling.corrections import MomentMatcher
 from ganaug.sampling.categories import CategoryMatcher
 from ganaug.sampling.marginals import QuantileMatcher
 

@@ -101,7 +101,7 @@ def test_tables_ignore_mixed_precision():
 def test_fp16_path_with_loss_scaler_trains(monkeypatch):
     """The float16 path (a CUDA card without bf16), run on the CPU's fp16 autocast."""
     import ganaug.models.image as image_model
-    import ganaug.training as training
+    import ganaug.training.trainer as training
 
     monkeypatch.setattr(training, "portable_precision", lambda mode, device: mode)
     monkeypatch.setattr(image_model, "resolve_precision", lambda setting, device: "fp16")

@@ -10,7 +10,7 @@ from sklearn.datasets import load_digits, make_classification
 
 from ganaug import GANAugmenter
 from ganaug.evaluation import quality_table
-from ganaug.quality import LabelGate, gated_generate
+from ganaug.sampling.gate import LabelGate, gated_generate
 
 
 def _table():
@@ -78,8 +78,8 @@ def test_filter_samples_on_a_table():
     # every kept synthetic row is read as its class by a classifier of the real data
     new, labels = X_res[len(X) :], y_res[len(y) :]
     gate = aug._gate
-    from ganaug._validation import check_table
-    from ganaug.quality import features
+    from ganaug.inputs.table import check_table
+    from ganaug.sampling.gate import features
 
     frame, _ = check_table(new, None)
     assert gate.accept(features(aug.model_, frame), labels).all()
@@ -94,7 +94,7 @@ def test_filter_samples_on_images():
     assert set(aug.rejection_rate_) == set(range(10))
     assert X_new.dtype == np.uint8 and X_new.shape[1:] == (8, 8)
     from ganaug.encoders.image import check_images
-    from ganaug.quality import features
+    from ganaug.sampling.gate import features
 
     x, _ = check_images(X_new) if len(X_new) else (torch.zeros(0, 1, 8, 8), None)
     assert aug._gate.accept(features(aug.model_, x), np.full(len(X_new), 3)).all()

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ganaug import GANAugmenter
-from ganaug.quality import take
+from ganaug.sampling.gate import take
 from ganaug.sampling.realism import (
     MIN_CLASS_ROWS,
     RealismFilter,

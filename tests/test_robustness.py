@@ -17,9 +17,9 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 
-import ganaug.training as training
+import ganaug.training.trainer as training
 from ganaug import GANAugmenter
-from ganaug.training import Callback, TrainingDivergedError, class_spread
+from ganaug.training.trainer import Callback, TrainingDivergedError, class_spread
 
 # Tiny networks and one critic step: these tests are about control flow.
 FAST = dict(hidden_units=(16,), latent_dim=8, n_critic=1, random_state=0)

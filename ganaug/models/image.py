@@ -5,7 +5,7 @@ indices; the estimator converts the caller's images (see
 :mod:`ganaug.encoders.image`). Inside, images are resized to a square
 power-of-two side and back, so any ``H x W`` from 8 to 128 works. After
 training, each class's samples are shifted so that their mean image is the real
-class's (:class:`ganaug.postprocess.MeanImageShift`).
+class's (:class:`ganaug.sampling.corrections.MeanImageShift`).
 """
 
 from __future__ import annotations
@@ -18,31 +18,24 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..augment import DiffAugment
-from ..encoders.image import DatasetImages, ImageInput, ImageResizer, check_images, is_image_stack
+from .._runtime import private_seed
+from ..diffaugment import DiffAugment
+from ..encoders.image import ImageResizer
+from ..inputs.images import CheckedImages
 from ..networks.conv import ConvClassifier, ConvCritic, ConvGenerator
-from ..postprocess import MeanImageShift
 from ..precision import resolve_precision
-from ..training import (
-    BalancedBatches,
-    Callback,
-    GANTrainer,
-    TrainingConfig,
-    private_seed,
-    weights_under,
-)
+from ..sampling.corrections import MeanImageShift
+from ..training.batches import BalancedBatches, DatasetBatches
+from ..training.trainer import Callback, GANTrainer, TrainingConfig, weights_under
 
 __all__ = [
-    "CheckedImages",
     "ImageGAN",
     "ImageSettings",
     "augment_policy",
     "base_width_for",
-    "check_image_data",
     "default_image_steps",
     "fit_image_model",
     "image_settings",
-    "is_image_data",
 ]
 
 # Images generated per forward pass: bounds memory whatever the caller asks for.
@@ -445,92 +438,6 @@ def _precision_after_load(settings: ImageSettings, device: torch.device) -> str:
 
 
 # -- what the estimator calls ----------------------------------------------------------
-
-
-def is_image_data(X: Any) -> bool:
-    """True for what ``model="auto"`` trains the image model on."""
-    from torch.utils.data import Dataset
-
-    return is_image_stack(X) or isinstance(X, Dataset)
-
-
-class CheckedImages:
-    """What the estimator's ``_check_X_y`` hands on for images.
-
-    ``images`` is a float32 ``(N, C, H, W)`` tensor in ``[-1, 1]`` for in-memory
-    input; ``stream`` the :class:`DatasetImages` for a torch Dataset.
-    """
-
-    def __init__(
-        self,
-        images: torch.Tensor | None,
-        stream: DatasetImages | None,
-        original: Any,
-        info: ImageInput,
-    ) -> None:
-        self.images = images
-        self.stream = stream
-        self.original = original
-        self.info = info
-
-    def __len__(self) -> int:
-        return len(self.stream) if self.stream is not None else len(self.images)
-
-
-def check_image_data(X: Any, y: Any, image_layout: str) -> tuple[CheckedImages, Any]:
-    """Read images (stack or Dataset) and return them with the raw labels to check."""
-    from torch.utils.data import Dataset
-
-    if isinstance(X, Dataset) and not is_image_stack(X):
-        if y is not None:
-            raise ValueError(
-                "y must be None when X is a torch Dataset: the labels come from its "
-                "(image, label) pairs."
-            )
-        stream = DatasetImages(X, image_layout)
-        return CheckedImages(None, stream, X, stream.info), stream.labels
-    if not is_image_stack(X):
-        shape = getattr(X, "shape", None)
-        raise ValueError(
-            f"model='image' needs images shaped (N, H, W), (N, H, W, C) or (N, C, H, W), or "
-            f"a torch Dataset of (image, label) pairs; got {type(X).__name__} of shape {shape}."
-        )
-    if y is None:
-        raise ValueError("y is None; pass one class label per image.")
-    images, info = check_images(X, image_layout)
-    return CheckedImages(images, None, X, info), y
-
-
-class DatasetBatches:
-    """Class-balanced batches streamed from a Dataset, resized for the networks."""
-
-    def __init__(
-        self,
-        stream: DatasetImages,
-        y: np.ndarray,
-        batch_size: int,
-        resizer: ImageResizer,
-        device: torch.device,
-    ) -> None:
-        self.stream = stream
-        self.order = np.argsort(y, kind="stable")
-        self.counts = np.bincount(y)
-        self.starts = np.cumsum(self.counts) - self.counts
-        self.batch_size = batch_size
-        self.resizer = resizer
-        self.device = device
-
-    def __call__(self, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        n_classes = len(self.counts)
-        y = torch.randint(n_classes, (self.batch_size,), generator=generator, device=self.device)
-        u = torch.rand(self.batch_size, generator=generator, device=self.device)
-        y_np = y.cpu().numpy()
-        within = np.minimum(
-            (u.cpu().numpy() * self.counts[y_np]).astype(np.int64), self.counts[y_np] - 1
-        )
-        rows = self.order[self.starts[y_np] + within]
-        x = self.resizer.to_model(self.stream.load(rows)).to(self.device)
-        return x, y
 
 
 def image_settings(params: Any) -> ImageSettings:

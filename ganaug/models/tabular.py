@@ -14,14 +14,16 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .._runtime import private_seed
 from ..encoders.tabular import ColumnInfo, TabularEncoder
 from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGenerator
-from ..postprocess import MissingRateMatcher, MomentMatcher
 from ..sampling.categories import CategoryMatcher
+from ..sampling.corrections import MissingRateMatcher, MomentMatcher
 from ..sampling.marginals import QuantileMatcher
 from ..sampling.rule_kinds import Rule
 from ..sampling.rule_repair import enforce_rules
-from ..training import BalancedBatches, Callback, GANTrainer, TrainingConfig, private_seed
+from ..training.batches import BalancedBatches
+from ..training.trainer import Callback, GANTrainer, TrainingConfig
 
 __all__ = ["TabularGAN", "TabularSettings", "default_tabular_steps"]
 

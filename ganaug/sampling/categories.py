@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from scipy.special import softmax
 
-from ..postprocess import MIN_ROWS_TO_MATCH
+from .corrections import MIN_ROWS_TO_MATCH
 
 __all__ = ["CategoryMatcher"]
 

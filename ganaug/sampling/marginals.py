@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..postprocess import MIN_ROWS_TO_MATCH
+from .corrections import MIN_ROWS_TO_MATCH
 
 __all__ = ["N_LEVELS", "QuantileMatcher"]
 

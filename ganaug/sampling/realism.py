@@ -32,7 +32,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..training import private_seed
+from .._runtime import private_seed
 
 __all__ = [
     "RealismFilter",

@@ -14,7 +14,7 @@ from sklearn.metrics import balanced_accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from ._augmenter import GANAugmenter
+from .._augmenter import GANAugmenter
 
 __all__ = [
     "make_imbalanced_breast_cancer",
@@ -90,7 +90,7 @@ def run_tabular_demo(
     if plot_dir is not None:
         from pathlib import Path
 
-        from .plotting import plot_history
+        from ..plotting import plot_history
 
         path = Path(plot_dir) / "tabular_losses.png"
         path.parent.mkdir(parents=True, exist_ok=True)

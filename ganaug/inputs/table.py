@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ._scalars import plain
-from .encoders.tabular import column_kind
+from .._scalars import plain
+from ..encoders.tabular import column_kind
 
 __all__ = [
     "TableInput",

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import torch
 
-from .training import Callback, GANTrainer
+from .trainer import Callback, GANTrainer
 
 __all__ = ["ThreadTuner", "thread_candidates"]
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._scalars import plain
+from .._scalars import plain
 
 __all__ = ["InputError", "add_commands", "run_command"]
 
@@ -140,7 +140,7 @@ def _check_parent(path: Path) -> None:
 def image_to_pil(image: np.ndarray) -> Any:
     from PIL import Image
 
-    from .data import _as_hwc
+    from ..torch_data import _as_hwc
 
     arr = _as_hwc(image)
     if arr.dtype != np.uint8:
@@ -191,7 +191,7 @@ def _folder_name(label: Any) -> str:
 
 
 def _augmenter(args: argparse.Namespace, model: str) -> Any:
-    from ._augmenter import GANAugmenter
+    from .._augmenter import GANAugmenter
 
     kwargs: dict[str, Any] = {
         "random_state": args.seed,
@@ -281,7 +281,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from ._augmenter import GANAugmenter
+    from .._augmenter import GANAugmenter
 
     aug = GANAugmenter.load(args.model)
     if args.n_samples < 1:

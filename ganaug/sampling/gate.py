@@ -25,7 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch.nn import functional as F
 
-from ._scalars import plain
+from .._scalars import plain
 
 __all__ = ["LabelGate", "features", "gated_generate", "take", "concat"]
 

@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-images", action="store_true", help="skip the digits demo")
     demo.set_defaults(handler=_demo)
     # balance, fit and sample live in their own module: file I/O and atomic writes
-    from ._commands import add_commands
+    from .commands import add_commands
 
     add_commands(commands)
     return parser

@@ -18,8 +18,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,16 +27,14 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .losses import critic_loss, generator_loss, gradient_penalty
-from .precision import LossScaler, autocast, float32_parametrizations, portable_precision
+from ..losses import critic_loss, generator_loss, gradient_penalty
+from ..precision import LossScaler, autocast, float32_parametrizations, portable_precision
 
 __all__ = [
     "Callback",
     "GANTrainer",
     "TrainingConfig",
     "TrainingDivergedError",
-    "private_seed",
-    "torch_threads",
     "weights_under",
 ]
 
@@ -99,31 +96,6 @@ class Callback:
 
     def on_train_end(self, trainer: GANTrainer) -> None:
         """Called once training stops, normally or not."""
-
-
-@contextmanager
-def torch_threads(n_threads: int | None) -> Iterator[None]:
-    """Run a block with ``n_threads`` intra-op threads, then restore the caller's setting."""
-    previous = torch.get_num_threads()
-    if n_threads is not None and n_threads != previous:
-        torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        if torch.get_num_threads() != previous:
-            torch.set_num_threads(previous)
-
-
-@contextmanager
-def private_seed(seed: int) -> Iterator[None]:
-    """Seed the CPU default generator for a block and put the caller's state back.
-
-    ``nn.Module`` constructors draw their initial weights from the global RNG; this
-    makes them reproducible without changing what the caller's code sees afterwards.
-    """
-    with torch.random.fork_rng(devices=[]):
-        torch.default_generator.manual_seed(seed)
-        yield
 
 
 class GANTrainer:
@@ -606,39 +578,3 @@ def class_spread(
     std = (sq / (counts - 1).clamp_min(1)[:, None]).sqrt().mean(dim=1)
     std[counts < 2] = float("nan")
     return std, counts
-
-
-class BalancedBatches:
-    """Class-balanced minibatches from in-memory tensors.
-
-    Each row of a batch first draws a class uniformly, then a row of that class
-    uniformly, so that a minority class is seen as often as the majority one.
-
-    Parameters
-    ----------
-    data : Tensor of shape (n, ...)
-        Real samples, already on the training device.
-    labels : Tensor of shape (n,)
-        Class indices in ``[0, n_classes)``; every class must occur.
-    batch_size : int
-        Rows per batch.
-    """
-
-    def __init__(self, data: torch.Tensor, labels: torch.Tensor, batch_size: int) -> None:
-        order = torch.argsort(labels.cpu(), stable=True)
-        counts = torch.bincount(labels.cpu())
-        self.data = data
-        self.labels = labels
-        self.order = order.to(data.device)
-        self.starts = (torch.cumsum(counts, 0) - counts).to(data.device)
-        self.counts = counts.to(data.device)
-        self.batch_size = batch_size
-
-    def __call__(self, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        device = self.data.device
-        n_classes = len(self.counts)
-        y = torch.randint(n_classes, (self.batch_size,), generator=generator, device=device)
-        u = torch.rand(self.batch_size, generator=generator, device=device)
-        within = (u * self.counts[y]).long().clamp_max(self.counts[y] - 1)
-        rows = self.order[self.starts[y] + within]
-        return self.data[rows], y

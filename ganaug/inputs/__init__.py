@@ -1,0 +1,1 @@
+"""The caller's data, checked: tables (``table``) and images (``images``)."""
