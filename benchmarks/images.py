@@ -132,7 +132,7 @@ def _gated_sample(gan: GANAugmenter, X: np.ndarray, y: np.ndarray, wanted: dict,
     y_idx = np.searchsorted(gan.classes_, y)
     gan.filter_samples = True
     try:
-        gan._gate = fit_gate(gan, gan.model_, checked, y_idx, gan.classes_, seed)
+        gan._gate, _ = fit_gate(gan.model_, checked, y_idx, gan.classes_, seed, enabled=True)
         return gan.sample(wanted, random_state=seed)
     finally:
         gan.filter_samples, gan._gate = False, None

@@ -31,7 +31,7 @@ import realism as bench  # noqa: E402
 from sklearn.metrics import balanced_accuracy_score  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-import ganaug._augmenter as augmenter_module  # noqa: E402
+import ganaug.models.factory as factory_module  # noqa: E402
 from ganaug import GANAugmenter  # noqa: E402
 
 _filter_seconds: list[float] = []
@@ -45,8 +45,8 @@ def _timed_filter(*args, **kwargs):
 
 
 # the estimator trains the filter inside fit; timing that call needs a wrapper
-_train_filter = augmenter_module.train_realism_filter
-augmenter_module.train_realism_filter = _timed_filter
+_train_filter = factory_module.train_realism_filter
+factory_module.train_realism_filter = _timed_filter
 
 
 def run_one(name: str, seed: int, pool_factors: list[int]) -> list[dict]:

@@ -3,58 +3,47 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
-import warnings
 from collections.abc import Mapping
 from functools import partial
-from numbers import Integral, Real
+from numbers import Integral
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_sampling_strategy, check_target_type
+from imblearn.utils import check_sampling_strategy
 from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._runtime import resolve_device, torch_threads
 from ._scalars import plain
-from .encoders.image import concat_images, restore_images
-from .evaluation import class_indices, quality_report, read_report_data, report_counts
-from .inputs.images import CheckedImages, check_image_data, is_image_data
-from .inputs.table import (
-    TableInput,
-    check_image_warm_start,
-    check_labels,
-    check_table,
-    check_warm_start,
+from .evaluation import quality_report, read_report_data, report_counts
+from .inputs.dispatch import check_input, restore_samples
+from .inputs.images import CheckedImages
+from .inputs.labels import (
+    check_labels_early,
+    class_indices,
+    encode_labels,
+    request_indices,
     sample_counts,
 )
-from .models.image import fit_image_model, image_settings
-from .models.tabular import TabularGAN, TabularSettings, default_tabular_steps
+from .inputs.params import PARAMETER_CONSTRAINTS, check_hidden_units
+from .inputs.table import CheckedTable
+from .inputs.warm_start import FittedState, check_warm_start
+from .models.factory import fit_filters, fit_model, fit_table_rules
 from .realism_metrics import table_categorical
-from .sampling.gate import features, fit_gate, gated_draw, take
-from .sampling.realism import filtered_generate, train_realism_filter
-from .sampling.rule_checks import fit_rules
-from .training.threads import ThreadTuner
+from .sampling.draw import draw_samples
+from .sampling.gate import features
+from .training.jobs import fit_callbacks, n_threads
 
 __all__ = ["GANAugmenter"]
 
 _SEED_MAX = 2**31 - 1
-
-
-class _Checked:
-    """What ``_check_X_y`` hands to ``_fit_resample``: the table and the caller's X."""
-
-    def __init__(self, frame: pd.DataFrame, original: Any, info: TableInput) -> None:
-        self.frame = frame
-        self.original = original
-        self.info = info
 
 
 class GANAugmenter(BaseOverSampler):
@@ -344,31 +333,33 @@ class GANAugmenter(BaseOverSampler):
     (5, 20)
     """
 
-    _parameter_constraints: dict = {
-        **BaseOverSampler._parameter_constraints,
-        "model": [StrOptions({"auto", "tabular", "image"})],
-        "categorical_features": ["array-like", None],
-        "max_steps": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "n_critic": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "latent_dim": [Interval(Integral, 1, None, closed="left")],
-        "hidden_units": [tuple, list],
-        "loss": [StrOptions({"auto", "wgan-gp", "hinge", "bce"})],
-        "aux_weight": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
-        "moment_matching": ["boolean"],
-        "device": [str, torch.device],
-        "mixed_precision": [StrOptions({"auto"}), "boolean"],
-        "n_jobs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "callbacks": [list, None],
-        "image_layout": [StrOptions({"auto", "NHW", "NHWC", "NCHW"})],
-        "filter_samples": ["boolean"],
-        "realism_filter": ["boolean"],
-        "rules": [list, tuple, None],
-        "discover_rules": ["boolean"],
-    }
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
+
+    # The fitted attributes a model file holds, in the order it writes them
+    # (``ganaug._persistence``; the order of files written before this list, for a
+    # table). Those absent on an estimator (``rejection_rate_`` without
+    # ``filter_samples``, ``feature_names_in_`` without string column names,
+    # ``n_features_in_`` for images) are left out. ``model_`` and ``_realism`` are not
+    # listed: they save their own state beside these.
+    _persisted_attributes = (
+        "feature_names_in_",
+        "n_features_in_",
+        "sampling_strategy_",
+        "rules_",
+        "_sample_seed",
+        "_sample_calls",
+        "rejection_rate_",
+        "_gate",
+        "classes_",
+        "class_counts_",
+        "_input",
+        "_y_dtype",
+        "model_type_",
+        "device_",
+        "history_",
+        "n_steps_",
+        "fit_time_",
+    )
 
     def __init__(
         self,
@@ -427,41 +418,11 @@ class GANAugmenter(BaseOverSampler):
 
     def _check_X_y(
         self, X: Any, y: Any, accept_sparse: Any = None
-    ) -> tuple[_Checked, np.ndarray, bool]:
-        if self.model == "image" or (self.model == "auto" and is_image_data(X)):
-            checked, y_raw = check_image_data(X, y, self.image_layout)
-            return checked, check_labels(y_raw, len(checked)), False
-        if self.model == "tabular" and is_image_data(X):
-            raise ValueError(
-                f"model='tabular' needs a 2-D table, got {type(X).__name__} of shape "
-                f"{getattr(X, 'shape', None)}; use model='image' (or 'auto') for images."
-            )
-        frame, info = check_table(X, self.categorical_features)
-        y_arr = np.asarray(y) if y is not None else None
-        if (
-            y_arr is not None
-            and y_arr.ndim == 2
-            and y_arr.shape[1] > 1
-            and type_of_target(y_arr) == "multilabel-indicator"
-        ):
-            # a one-vs-all (one-hot) target; imbalanced-learn turns it into labels;
-            # any other 2-D y gets check_labels' message
-            y_arr, binarize_y = check_target_type(y_arr, indicate_one_vs_all=True)
-        else:
-            binarize_y = False
-        y_arr = check_labels(y_arr if y_arr is not None else y, len(frame))
-        original = X if info.is_frame else np.asarray(X)
-        validate_data(self, X=original, y=y_arr, reset=True, skip_check_array=True)
-        return _Checked(frame, original, info), y_arr, binarize_y
-
-    def _check_params(self) -> None:
-        units = self.hidden_units
-        if len(units) == 0 or not all(
-            isinstance(u, Integral) and not isinstance(u, bool) and u > 0 for u in units
-        ):
-            raise ValueError(
-                f"hidden_units must be a non-empty tuple of positive ints, got {units!r}."
-            )
+    ) -> tuple[CheckedTable | CheckedImages, np.ndarray, bool]:
+        checked, y_arr, binarize_y = check_input(X, y, self._params())
+        if isinstance(checked, CheckedTable):  # n_features_in_ and feature names: tables only
+            validate_data(self, X=checked.original, y=y_arr, reset=True, skip_check_array=True)
+        return checked, y_arr, binarize_y
 
     # -- fitting --------------------------------------------------------------------
 
@@ -509,146 +470,69 @@ class GANAugmenter(BaseOverSampler):
         y_resampled : same type as y, of shape (n_samples_new,)
             The labels.
         """
-        if y is None:
-            check_labels(y, 0)  # our message, before scikit-learn's
-        else:
-            y_arr = np.asarray(y)
-            if (
-                y_arr.ndim == 1
-                and len(y_arr)
-                and (y_arr.dtype.kind == "O" or pd.isna(pd.Series(y_arr, dtype=object)).any())
-            ):
-                # our message (missing or mixed-type labels), before scikit-learn's
-                check_labels(y_arr, len(y_arr))
+        check_labels_early(y)  # our messages for missing or mixed labels, before sklearn's
         return super().fit_resample(X, y, **params)
 
-    def _fit_resample(self, X: _Checked, y: np.ndarray, **params: Any) -> tuple[Any, np.ndarray]:
+    def _fit_resample(
+        self, X: CheckedTable | CheckedImages, y: np.ndarray, **params: Any
+    ) -> tuple[Any, np.ndarray]:
         self._train(X, y)
         counts = {c: n for c, n in self.sampling_strategy_.items() if n > 0}
         X_new, y_new = self._generate(counts, self._next_sample_seed())
-        if isinstance(X, CheckedImages):
-            X_out = concat_images(X.original, restore_images(X_new, X.info))
-            return X_out, np.concatenate([y, y_new])
-        if X.info.is_frame:
-            X_new.index = _synthetic_index(X.original.index, len(X_new))
-            X_out = pd.concat([X.original, X_new], axis=0)
-        else:
-            X_out = np.concatenate([X.original, self._as_array(X_new)], axis=0)
-        return X_out, np.concatenate([y, y_new])
+        return X.join(X.restore(X_new)), np.concatenate([y, y_new])
 
-    def _train(self, checked: _Checked, y: np.ndarray) -> None:
-        self._check_params()
+    def _train(self, checked: CheckedTable | CheckedImages, y: np.ndarray) -> None:
+        check_hidden_units(self.hidden_units)
         start = time.perf_counter()
-        try:
-            classes, y_idx = np.unique(y, return_inverse=True)
-        except TypeError as exc:
-            raise TypeError(
-                f"y holds labels that cannot be compared with each other: {exc}"
-            ) from exc
-        if len(classes) < 2:
+        classes, y_idx = encode_labels(y)
+        if isinstance(checked, CheckedImages) and self.rules:
             raise ValueError(
-                f"y has a single class ({classes[0]!r}); over-sampling needs at least two."
+                f"rules={self.rules!r} were given for images; rules apply to tables only."
             )
-        if isinstance(checked, CheckedImages):
-            if self.rules:
-                raise ValueError(
-                    f"rules={self.rules!r} were given for images; rules apply to tables only."
-                )
-            self._train_images(checked, y, classes, y_idx, start)
-            self.rules_ = []
-            return
-        frame = checked.frame
         continuing = self.warm_start and hasattr(self, "model_")
         device = self._fit_device(continuing)
         if continuing:
-            check_warm_start(self, checked.info, classes, frame)
-        _warn_tiny_classes(classes, np.bincount(y_idx, minlength=len(classes)))
+            fitted = FittedState(
+                self.model_, getattr(self, "model_type_", "tabular"), self._input, self.classes_
+            )
+            check_warm_start(fitted, checked, classes)
         # before any training: a bad rule fails fast and leaves the estimator unfitted
-        rules, rule_numbers = fit_rules(
-            frame, checked.info.categorical, self.rules, self.discover_rules, y_idx
-        )
-        rs = check_random_state(self.random_state)
-        seeds = rs.randint(_SEED_MAX, size=3)
-        n_steps = (
-            default_tabular_steps(len(frame)) if self.max_steps == "auto" else int(self.max_steps)
-        )
-        with torch_threads(self._n_threads()):
-            if not continuing:
-                settings = TabularSettings(
-                    latent_dim=self.latent_dim,
-                    hidden_units=tuple(self.hidden_units),
-                    batch_size=64 if self.batch_size == "auto" else int(self.batch_size),
-                    n_critic=5 if self.n_critic == "auto" else self.n_critic,
-                    learning_rate=self.learning_rate,
-                    loss="wgan-gp" if self.loss == "auto" else self.loss,
-                    aux_weight=1.0 if self.aux_weight == "auto" else self.aux_weight,
-                    moment_matching=self.moment_matching,
-                )
-                model = TabularGAN(settings, checked.info.categorical)
-                callbacks = self._fit_callbacks()
-                model.build(frame, y_idx, len(classes), int(seeds[0]), device, callbacks)
-            else:
-                model = self.model_
+        params = self._params()
+        rules = fit_table_rules(checked, params, classes, y_idx)
+        seeds = check_random_state(self.random_state).randint(_SEED_MAX, size=3)
+        with torch_threads(n_threads(self.n_jobs)):
             # a fresh model becomes model_ only once trained: a fit that raises (or is
             # interrupted before training starts) leaves the estimator as it was
-            model.set_rules(rules, rule_numbers)
-            model.train(frame, y_idx, n_steps, self.verbose, int(seeds[1]))
-            self.model_ = model
-            self.rules_ = rules
-            if not continuing:
-                self._sample_seed = int(seeds[2])
-                self._sample_calls = 0
-            # refitted after every fit, warm or not: it judges the generator as it is now
-            self._realism = None
-            if self.realism_filter:
-                self._realism = train_realism_filter(
-                    model.generate,
-                    partial(features, model),
-                    features(model, frame),
-                    y_idx,
-                    len(classes),
-                    int(np.random.SeedSequence(int(seeds[2]), spawn_key=(0,)).generate_state(1)[0]),
-                    device,
-                )
-            self._gate = fit_gate(self, self.model_, frame, y_idx, classes, int(seeds[2]))
-        self._record_fit("tabular", checked.info, y, classes, y_idx, device, start)
-
-    def _train_images(
-        self,
-        checked: CheckedImages,
-        y: np.ndarray,
-        classes: np.ndarray,
-        y_idx: np.ndarray,
-        start: float,
-    ) -> None:
-        """``_train`` for images; the pieces live in ganaug.models.image."""
-        continuing = self.warm_start and hasattr(self, "model_")
-        device = self._fit_device(continuing)
-        if continuing:
-            check_image_warm_start(self, checked.info, classes)
-        seeds = check_random_state(self.random_state).randint(_SEED_MAX, size=3)
-        settings = image_settings(self)
-        # n_jobs=None is one thread here too: benchmarks/images.py measured 10 steps/s
-        # with one thread against 5 with two for the small 8x8 networks
-        with torch_threads(self._n_threads()):
-            self.model_ = fit_image_model(
-                self.model_ if continuing else None,
-                checked,
-                y_idx,
-                len(classes),
-                settings,
-                None if self.max_steps == "auto" else int(self.max_steps),
-                seeds,
-                device,
-                self.verbose,
-                self._fit_callbacks(),
+            previous = self.model_ if continuing else None
+            callbacks = fit_callbacks(self.callbacks, self.n_jobs)
+            self.model_ = fit_model(
+                previous, checked, y_idx, len(classes), params, seeds, device, callbacks, rules
             )
+            self.rules_ = rules[0]
             if not continuing:
                 self._sample_seed = int(seeds[2])
                 self._sample_calls = 0
-            self._realism = None  # tables only: see realism_filter
-            self._gate = fit_gate(self, self.model_, checked, y_idx, classes, int(seeds[2]))
-        self._record_fit("image", checked.info, y, classes, y_idx, device, start)
+            self._realism, self._gate, rates = fit_filters(
+                self.model_, checked, y_idx, classes, int(seeds[2]), device, params
+            )
+        # the attributes both models share, set once training succeeded
+        if rates is not None:
+            self.rejection_rate_ = rates
+        self.classes_ = classes
+        self.class_counts_ = {
+            plain(c): int(n) for c, n in zip(classes, np.bincount(y_idx, minlength=len(classes)))
+        }
+        self._input = checked.info
+        self._y_dtype = y.dtype
+        self.model_type_ = "image" if isinstance(checked, CheckedImages) else "tabular"
+        self.device_ = device
+        self.history_ = self.model_.history
+        self.n_steps_ = self.model_.steps_done
+        self.fit_time_ = time.perf_counter() - start
+
+    def _params(self) -> SimpleNamespace:
+        """The parameters as plain values: what the modules below the estimator read."""
+        return SimpleNamespace(**self.get_params(deep=False))
 
     def _fit_device(self, continuing: bool) -> torch.device:
         """Where this fit trains: a warm start goes on where the model lives.
@@ -660,52 +544,6 @@ class GANAugmenter(BaseOverSampler):
             return self.model_.device
         return resolve_device(self.device)
 
-    def _record_fit(
-        self,
-        model_type: str,
-        info: Any,
-        y: np.ndarray,
-        classes: np.ndarray,
-        y_idx: np.ndarray,
-        device: torch.device,
-        start: float,
-    ) -> None:
-        """Set the fitted attributes both models share, once training succeeded."""
-        self.classes_ = classes
-        self.class_counts_ = {
-            plain(c): int(n) for c, n in zip(classes, np.bincount(y_idx, minlength=len(classes)))
-        }
-        self._input = info
-        self._y_dtype = y.dtype
-        self.model_type_ = model_type
-        self.device_ = device
-        self.history_ = self.model_.history
-        self.n_steps_ = self.model_.steps_done
-        self.fit_time_ = time.perf_counter() - start
-
-    def _fit_callbacks(self) -> list:
-        """The caller's callbacks, and with ``n_jobs="auto"`` the thread tuner."""
-        callbacks = list(self.callbacks or ())
-        if isinstance(self.n_jobs, str):  # "auto", the one string the constraints allow
-            # a fresh tuner per fit: it measures this data on this machine as it is now
-            callbacks.append(ThreadTuner())
-        return callbacks
-
-    def _n_threads(self, n_rows: int = 0) -> int:
-        """Torch threads for a fit (``n_rows=0``) or for drawing ``n_rows`` samples.
-
-        With ``n_jobs="auto"`` a fit starts on one thread and its ThreadTuner
-        moves on from there; sampling follows the rule of ``n_jobs=None``.
-        """
-        if isinstance(self.n_jobs, Integral):
-            return int(self.n_jobs)
-        # one thread for training: TRIALS.md found it ~10x faster than two for the
-        # small MLPs, and with busy cores two threads measured 2-10x slower per fit
-        # here; large sampling requests are big tensor operations that do split well
-        if n_rows >= _PARALLEL_SAMPLING_ROWS:
-            return min(2, os.cpu_count() or 1)
-        return 1
-
     # -- sampling -------------------------------------------------------------------
 
     def _next_sample_seed(self) -> int:
@@ -714,27 +552,17 @@ class GANAugmenter(BaseOverSampler):
         sequence = np.random.SeedSequence(self._sample_seed, spawn_key=(self._sample_calls,))
         return int(sequence.generate_state(1)[0])
 
-    def _generate(self, counts: Mapping[Any, int], seed: int) -> tuple[pd.DataFrame, np.ndarray]:
-        index_of = {plain(c): i for i, c in enumerate(self.classes_)}
-        y_idx = np.concatenate(
-            [np.full(n, index_of[c], dtype=np.int64) for c, n in counts.items()]
-            or [np.zeros(0, dtype=np.int64)]
-        )
-        rng = torch.Generator(device=self.device_)
-        rng.manual_seed(seed)
-        generate = self.model_.generate
-        if getattr(self, "_realism", None) is not None:
-            featurize = partial(features, self.model_)
-            generate = partial(filtered_generate, generate, featurize, self._realism, take=take)
-        with torch_threads(self._n_threads(len(y_idx))):
-            if getattr(self, "_gate", None) is not None:
-                frame, y_idx = gated_draw(self, y_idx, rng, generate)
-            else:
-                frame = generate(y_idx, rng)
-        return frame, self.classes_[y_idx].astype(self._y_dtype, copy=False)
-
-    def _as_array(self, frame: pd.DataFrame) -> np.ndarray:
-        return frame.to_numpy(dtype=self._input.dtype)
+    def _generate(self, counts: Mapping[Any, int], seed: int) -> tuple[Any, np.ndarray]:
+        """Synthetic samples (in model space) and labels, ``counts`` per class label."""
+        y_idx = request_indices(counts, self.classes_)
+        filters = getattr(self, "_realism", None), getattr(self, "_gate", None)
+        with torch_threads(n_threads(self.n_jobs, len(y_idx))):
+            samples, y_idx, rates = draw_samples(
+                self.model_, y_idx, seed, self.device_, self.classes_, *filters
+            )
+        if rates:
+            self.rejection_rate_ = {**getattr(self, "rejection_rate_", {}), **rates}
+        return samples, self.classes_[y_idx].astype(self._y_dtype, copy=False)
 
     def sample(
         self,
@@ -767,12 +595,8 @@ class GANAugmenter(BaseOverSampler):
         if random_state is not None and not isinstance(random_state, Integral):
             raise TypeError(f"random_state must be an int or None, got {random_state!r}.")
         seed = self._next_sample_seed() if random_state is None else int(random_state)
-        frame, labels = self._generate(counts, seed)
-        if self.model_type_ == "image":
-            return restore_images(frame, self._input), labels
-        if self._input.is_frame:
-            return frame, labels
-        return self._as_array(frame), labels
+        samples, labels = self._generate(counts, seed)
+        return restore_samples(samples, self._input), labels
 
     def quality_report(
         self, X: Any, y: Any, *, X_train: Any = None, y_train: Any = None
@@ -922,16 +746,23 @@ class GANAugmenter(BaseOverSampler):
             Items are ``(x, label_index)``; ``dataset.classes`` maps indices back
             to labels. It pickles, so ``DataLoader(num_workers=...)`` works.
         """
-        from .torch_data import make_dataset
+        from .torch_data import check_dataset_options, make_dataset
 
+        check_dataset_options(transform, features)  # bad options fail before training
+        if not hasattr(self, "model_"):
+            self.fit(X, y)
+        seed = self._next_sample_seed() if random_state is None else int(random_state)
         return make_dataset(
             self,
             X,
             y,
+            classes=self.classes_,
+            counts={c: int(n) for c, n in self.sampling_strategy_.items() if n > 0},
+            seed=seed,
+            encoder=getattr(self.model_, "encoder", None),  # tables only
             transform=transform,
             synthetic_only=synthetic_only,
             resample_each_epoch=resample_each_epoch,
-            random_state=random_state,
             features=features,
         )
 
@@ -988,52 +819,6 @@ class GANAugmenter(BaseOverSampler):
         tags.input_tags.categorical = True
         tags.input_tags.string = True
         return tags
-
-
-# Sampling requests of at least this many rows use two threads when n_jobs=None.
-_PARALLEL_SAMPLING_ROWS = 50_000
-
-# Classes with fewer real rows than this get a warning: see the class docstring.
-_TINY_CLASS = 3
-
-
-def _warn_tiny_classes(classes: np.ndarray, counts: np.ndarray) -> None:
-    tiny = [plain(c) for c, n in zip(classes, counts) if n < _TINY_CLASS]
-    if tiny:
-        warnings.warn(
-            f"Classes {tiny} have fewer than {_TINY_CLASS} rows. Their synthetic rows come "
-            "from the GAN without moment matching and stay close to those few rows; "
-            "consider collecting more, or RandomOverSampler for exact copies.",
-            UserWarning,
-            stacklevel=_caller_stacklevel(),
-        )
-
-
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the user's line.
-
-    Counted for a ``warnings.warn`` in the caller of this function: frames of
-    ganaug, imbalanced-learn and scikit-learn are skipped, so ``fit``,
-    ``fit_resample`` and a Pipeline step all point at the user's own call.
-    """
-    frame = sys._getframe(2)  # the frame that called the function that warns
-    level = 2
-    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in {
-        "ganaug",
-        "imblearn",
-        "sklearn",
-    }:
-        frame = frame.f_back
-        level += 1
-    return level
-
-
-def _synthetic_index(index: pd.Index, n: int) -> pd.Index:
-    """Index labels for synthetic rows that cannot collide with the original ones."""
-    if pd.api.types.is_integer_dtype(index.dtype):
-        start = int(index.max()) + 1 if len(index) else 0
-        return pd.RangeIndex(start, start + n)
-    return pd.Index([f"synthetic-{i}" for i in range(n)], dtype=object)
 
 
 GANAugmenter.__doc__ = GANAugmenter.__doc__.format(

@@ -39,8 +39,6 @@ _MAGIC = "ganaug-model"
 _METADATA_KEY = "ganaug"
 # Constructor parameters that cannot be stored; they come back as None.
 _UNSTORED_PARAMS = ("callbacks",)
-# Fitted parts that save their own state (JSON config plus tensors), not as attributes.
-_OWN_STATE = ("model_", "_realism")
 # The module of the label filter's class (its state is stored as numbers, not as a class).
 _GATE_MODULE = "ganaug.sampling.gate"
 # Tensors of the realism filter carry this prefix in the file, beside the model's.
@@ -81,7 +79,7 @@ def encode(value: Any) -> Any:
             return {k: encode(v) for k, v in value.items()}
         return {"__items__": [[encode(k), encode(v)] for k, v in value.items()]}
     if type(value).__name__ == "LabelGate" and type(value).__module__ == _GATE_MODULE:
-        return {"__label_gate__": _gate_state(value)}
+        return {"__label_gate__": encode(value.get_state())}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         cls = type(value)
         name = {c: n for n, c in _allowed_dataclasses().items()}.get(cls)
@@ -120,40 +118,12 @@ def decode(data: Any) -> Any:
     if "__items__" in data:
         return {_hashable(decode(k)): decode(v) for k, v in data["__items__"]}
     if "__label_gate__" in data:
-        return _gate_from_state(data["__label_gate__"])
+        from .sampling.gate import LabelGate
+
+        return LabelGate.from_state(decode(data["__label_gate__"]))
     if "__dataclass__" in data:
         return _dataclass(data["__dataclass__"], {k: decode(v) for k, v in data["fields"].items()})
     return {k: decode(v) for k, v in data.items()}
-
-
-def _gate_state(gate: Any) -> dict[str, Any]:
-    """The label filter's fitted numbers: a scaler and a logistic regression, no pickle."""
-    steps = gate.classifier_.steps
-    return {
-        "seed": encode(gate.seed),
-        "steps": [
-            {
-                k: encode(v)
-                for k, v in vars(step).items()
-                if k.endswith("_") and not k.startswith("_")
-            }
-            for _, step in steps
-        ],
-    }
-
-
-def _gate_from_state(state: dict[str, Any]) -> Any:
-    from .sampling.gate import LabelGate, _classifier
-
-    gate = LabelGate(decode(state["seed"]))
-    classifier = _classifier(gate.seed)
-    if len(classifier.steps) != len(state["steps"]):
-        raise ValueError("the label filter in the file does not match this ganaug's")
-    for (_, step), fitted in zip(classifier.steps, state["steps"]):
-        for name, value in fitted.items():
-            setattr(step, name, decode(value))
-    gate.classifier_ = classifier
-    return gate
 
 
 def _dtype(text: str) -> np.dtype:
@@ -236,9 +206,10 @@ def save_augmenter(augmenter: Any, path: str | os.PathLike) -> Path:
             "sampling_strategy is a callable, which a model file cannot hold; set it to "
             "the dict it returns (set_params(sampling_strategy=...)) before saving."
         )
-    attributes = {
-        k: v for k, v in vars(augmenter).items() if k not in params and k not in _OWN_STATE
-    }
+    # in the estimator's order, not the order fit happened to set them: the header's
+    # bytes do not change when fit's code moves
+    state = vars(augmenter)
+    attributes = {k: state[k] for k in augmenter._persisted_attributes if k in state}
     config, tensors = augmenter.model_.get_state()
     realism_config = None
     if getattr(augmenter, "_realism", None) is not None:

@@ -34,7 +34,6 @@ from .sampling.gate import _classifier
 from .sampling.rules import broken_rows
 
 __all__ = [
-    "class_indices",
     "quality_report",
     "quality_table",
     "read_labelled",
@@ -61,7 +60,8 @@ def read_labelled(
     tensor) and their class indices. ``columns`` are the fitted table's columns.
     """
     from .encoders.image import check_images
-    from .inputs.table import check_labels, check_table
+    from .inputs.labels import check_labels, class_indices
+    from .inputs.table import check_table
 
     label = "y" if what == "X" else f"y{what[1:]}"
     if y is None:
@@ -77,15 +77,7 @@ def read_labelled(
                 f"{what} has columns {list(info.columns)}, but the augmenter was fitted on "
                 f"{list(columns)}; pass rows with the same columns in the same order."
             )
-    y_arr = check_labels(y, len(data))
-    index_of = {plain(c): i for i, c in enumerate(classes)}
-    unknown = sorted({v for v in y_arr.tolist() if v not in index_of}, key=str)
-    if unknown:
-        raise ValueError(
-            f"{label} holds labels the augmenter was not fitted on: {unknown[:5]}; "
-            f"known classes are {list(index_of)}."
-        )
-    return data, np.array([index_of[v] for v in y_arr.tolist()], dtype=np.int64)
+    return data, class_indices(check_labels(y, len(data)), classes, label)
 
 
 def read_report_data(
@@ -105,12 +97,6 @@ def report_counts(y_idx: np.ndarray, classes: np.ndarray) -> dict[Any, int]:
     """Synthetic samples to draw per class label: as many as held out, at least 100."""
     counts = np.bincount(y_idx, minlength=len(classes))
     return {plain(c): max(int(n), 100) for c, n in zip(classes, counts, strict=True) if n}
-
-
-def class_indices(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """Class indices of class labels."""
-    index_of = {plain(c): i for i, c in enumerate(classes)}
-    return np.array([index_of[plain(v)] for v in labels], dtype=np.int64)
 
 
 def _median_nn_distance(reference: np.ndarray, queries: np.ndarray, exclude_self: bool) -> float:

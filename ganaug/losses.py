@@ -3,6 +3,7 @@
 ``"wgan-gp"``: the Wasserstein critic of Gulrajani et al. [1]_ (use with
 :func:`gradient_penalty`); ``"hinge"``: the hinge loss of SAGAN/BigGAN;
 ``"bce"``: the non-saturating loss of the original GAN and DCGAN [2]_.
+:func:`mode_seeking` is MSGAN's diversity term on the generator [3]_.
 
 References
 ----------
@@ -10,6 +11,8 @@ References
    "Improved Training of Wasserstein GANs", NeurIPS 2017.
 .. [2] A. Radford, L. Metz, S. Chintala, "Unsupervised Representation Learning
    with Deep Convolutional Generative Adversarial Networks", ICLR 2016.
+.. [3] Q. Mao, H.-Y. Lee, H.-Y. Tseng, S. Ma, M.-H. Yang, "Mode Seeking
+   Generative Adversarial Networks for Diverse Image Synthesis", CVPR 2019.
 """
 
 from __future__ import annotations
@@ -19,7 +22,14 @@ from collections.abc import Callable
 import torch
 from torch.nn import functional as F
 
-__all__ = ["LOSSES", "critic_loss", "generator_loss", "gradient_penalty", "gradient_penalty_at"]
+__all__ = [
+    "LOSSES",
+    "critic_loss",
+    "generator_loss",
+    "gradient_penalty",
+    "gradient_penalty_at",
+    "mode_seeking",
+]
 
 LOSSES = ("wgan-gp", "hinge", "bce")
 
@@ -86,3 +96,29 @@ def gradient_penalty(
     eps = torch.rand(shape, generator=generator, device=real.device, dtype=real.dtype)
     mixed = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
     return gradient_penalty_at(critic(mixed, y), mixed)
+
+
+def mode_seeking(z: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """MSGAN's mode-seeking term: noise distance over sample distance, on pairs.
+
+    Row ``i`` of the first half of the batch is paired with row ``i`` of the
+    second half (two noise vectors of the same class); the generator pays
+    ``|z1 - z2| / |G(z1) - G(z2)|`` (mean absolute differences), so that it
+    cannot map every noise vector of a class to the same sample.
+
+    Parameters
+    ----------
+    z : Tensor of shape (2 * h, latent_dim)
+        The noise of the pairs.
+    fake : Tensor of shape (2 * h, ...)
+        The generator's samples from ``z``.
+
+    Returns
+    -------
+    Tensor
+        A scalar, the mean ratio over the ``h`` pairs times 0.1.
+    """
+    half = len(z) // 2
+    dz = (z[:half] - z[half:]).abs().mean(1)
+    dx = (fake[:half] - fake[half:]).abs().flatten(1).mean(1)
+    return (dz / (dx + 1e-5)).mean() * 0.1  # dz/dx starts near 10: scaled to ~1

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._scalars import plain
+from .encoders.image import to_hwc
 
 __all__ = ["plot_distributions", "plot_history", "sample_grid"]
 
@@ -39,6 +40,18 @@ def _figure(**kwargs: Any) -> Any:
 def _save(fig: Any, path: str | os.PathLike | None) -> None:
     if path is not None:
         fig.savefig(path, dpi=fig.dpi, bbox_inches="tight")
+
+
+def _synthetic_per_class(
+    augmenter: Any, kind: str, n: int, random_state: int, wrong_kind: str
+) -> tuple[Any, np.ndarray]:
+    """``n`` synthetic samples of every class, from an augmenter fitted on ``kind`` data."""
+    if getattr(augmenter, "model_type_", None) != kind:
+        raise ValueError(wrong_kind)
+    synth, synth_y = augmenter.sample(
+        {plain(c): n for c in augmenter.classes_}, random_state=random_state
+    )
+    return synth, np.asarray(synth_y)
 
 
 def _smooth(values: np.ndarray, window: int) -> np.ndarray:
@@ -73,6 +86,19 @@ def plot_history(
     Returns
     -------
     fig : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from ganaug import GANAugmenter
+    >>> from ganaug.plotting import plot_history
+    >>> X, y = make_classification(n_samples=200, weights=[0.9, 0.1], random_state=0)
+    >>> aug = GANAugmenter(max_steps=20, random_state=0).fit(X, y)
+    >>> len(aug.history_)  # one dict of losses per generator step
+    20
+    >>> {"loss_d", "loss_g"} <= set(aug.history_[0])  # the critic's and generator's
+    True
+    >>> fig = plot_history(aug, "losses.png")  # doctest: +SKIP
     """
     records = getattr(history, "history_", history)
     if not isinstance(records, list | tuple) or not records:
@@ -103,21 +129,19 @@ def plot_history(
 
 
 def _images_of(X: Any, y: np.ndarray, label: Any, n: int) -> list[np.ndarray]:
-    from .torch_data import _as_hwc
-
     picked = np.flatnonzero(y == label)[:n]
     out = []
     for i in picked:
         item = X[int(i)]
-        out.append(_as_hwc(item[0] if isinstance(item, tuple | list) else item))
+        out.append(to_hwc(item[0] if isinstance(item, tuple | list) else item))
     return out
 
 
-def _show(ax: Any, image: np.ndarray) -> None:
+def _show(ax: Any, image: np.ndarray, cmap: str) -> None:
     if image.dtype != np.uint8:
         image = np.clip(image, 0.0, 1.0)
     if image.shape[2] == 1:
-        ax.imshow(image[:, :, 0], cmap="gray", vmin=0, vmax=255 if image.dtype == np.uint8 else 1)
+        ax.imshow(image[:, :, 0], cmap=cmap, vmin=0, vmax=255 if image.dtype == np.uint8 else 1)
     else:
         ax.imshow(image)
     ax.set_xticks([])
@@ -132,6 +156,7 @@ def sample_grid(
     *,
     n_per_class: int = 8,
     random_state: int = 0,
+    cmap: str = "gray",
 ) -> Any:
     """Real images beside synthetic ones, one row per class.
 
@@ -148,23 +173,34 @@ def sample_grid(
         Images per class on each side.
     random_state : int, default=0
         Seed of the synthetic draw.
+    cmap : str, default="gray"
+        Matplotlib colormap of grayscale images, e.g. ``"gray_r"`` for dark
+        strokes on white; RGB images are drawn as they are.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-    """
-    from .torch_data import _as_hwc
 
-    if getattr(augmenter, "model_type_", None) != "image":
-        raise ValueError(
-            "sample_grid is for an augmenter fitted on images; use plot_distributions for tables."
-        )
-    classes = augmenter.classes_
-    synth, synth_y = augmenter.sample(
-        {plain(c): n_per_class for c in classes},
-        random_state=random_state,
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from ganaug import GANAugmenter
+    >>> from ganaug.plotting import sample_grid
+    >>> digits = load_digits()
+    >>> X, y = (digits.images[:300] / 16).astype("float32"), digits.target[:300]
+    >>> aug = GANAugmenter(max_steps=2, random_state=0).fit(X, y)  # 8x8 digits in [0, 1]
+    >>> aug.model_type_
+    'image'
+    >>> fig = sample_grid(aug, X, y, "digits.png", cmap="gray_r")  # doctest: +SKIP
+    """
+    synth, synth_y = _synthetic_per_class(
+        augmenter,
+        "image",
+        n_per_class,
+        random_state,
+        "sample_grid is for an augmenter fitted on images; use plot_distributions for tables.",
     )
-    synth_y = np.asarray(synth_y)
+    classes = augmenter.classes_
     has_real = X is not None
     if has_real and y is None:
         from .torch_data import _dataset_labels
@@ -175,16 +211,16 @@ def sample_grid(
     axes = fig.subplots(len(classes), n_cols, squeeze=False)
     for row, label in enumerate(classes):
         real = _images_of(X, np.asarray(y), label, n_per_class) if has_real else []
-        fake = [_as_hwc(synth[i]) for i in np.flatnonzero(synth_y == label)]
+        fake = [to_hwc(synth[i]) for i in np.flatnonzero(synth_y == label)]
         offset = n_per_class + 1 if has_real else 0
         for ax in axes[row]:
             ax.set_axis_off()
         for col, image in enumerate(real):
             axes[row, col].set_axis_on()
-            _show(axes[row, col], image)
+            _show(axes[row, col], image, cmap)
         for col, image in enumerate(fake):
             axes[row, offset + col].set_axis_on()
-            _show(axes[row, offset + col], image)
+            _show(axes[row, offset + col], image, cmap)
         axes[row, 0].set_axis_on()
         axes[row, 0].set_ylabel(str(label), rotation=0, ha="right", va="center")
     if has_real:
@@ -229,21 +265,35 @@ def plot_distributions(
     Returns
     -------
     fig : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from ganaug import GANAugmenter
+    >>> from ganaug.plotting import plot_distributions
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"height": rng.normal(170, 10, 200), "team": rng.choice(["a", "b"], 200)})
+    >>> y = np.array(["yes"] * 160 + ["no"] * 40)
+    >>> aug = GANAugmenter(max_steps=20, random_state=0).fit(X, y)
+    >>> aug.model_type_
+    'tabular'
+    >>> fig = plot_distributions(aug, X, y, "columns.png")  # doctest: +SKIP
     """
-    if getattr(augmenter, "model_type_", None) != "tabular":
-        raise ValueError("plot_distributions is for an augmenter fitted on a table.")
     real = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
     y = np.asarray(y)
     if len(y) != len(real):
         raise ValueError(f"X has {len(real)} rows but y has {len(y)} labels.")
-    classes = augmenter.classes_
-    synth, synth_y = augmenter.sample(
-        {plain(c): n_samples for c in classes},
-        random_state=random_state,
+    synth, synth_y = _synthetic_per_class(
+        augmenter,
+        "tabular",
+        n_samples,
+        random_state,
+        "plot_distributions is for an augmenter fitted on a table.",
     )
+    classes = augmenter.classes_
     synth = synth if isinstance(synth, pd.DataFrame) else pd.DataFrame(np.asarray(synth))
     synth.columns = real.columns
-    synth_y = np.asarray(synth_y)
     columns = list(columns) if columns is not None else list(real.columns[:8])
     unknown = [c for c in columns if c not in real.columns]
     if unknown:

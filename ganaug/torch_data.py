@@ -23,6 +23,9 @@ import pandas as pd
 import torch
 from torch.utils.data import Dataset, Sampler
 
+from .encoders.image import to_hwc
+from .inputs.labels import class_indices
+
 __all__ = ["AugmentedDataset", "BalancedBatchSampler", "is_albumentations", "make_dataset"]
 
 
@@ -32,26 +35,6 @@ def is_albumentations(transform: Any) -> bool:
         getattr(cls, "__module__", "").split(".")[0] == "albumentations"
         for cls in type(transform).__mro__
     )
-
-
-def _as_hwc(image: Any) -> np.ndarray:
-    """An image as an (H, W, C) array; uint8 stays uint8, floats become float32.
-
-    Accepts (H, W), (H, W, C) and (C, H, W) arrays or tensors, and PIL images.
-    A leading axis of 1, 3 or 4 with a larger last axis is read as channels-first.
-    """
-    if isinstance(image, torch.Tensor):
-        image = image.detach().cpu().numpy()
-    arr = np.asarray(image)
-    if arr.ndim == 2:
-        arr = arr[:, :, None]
-    elif arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
-        arr = np.moveaxis(arr, 0, -1)
-    elif arr.ndim != 3:
-        raise ValueError(f"An image must have 2 or 3 dimensions, got shape {arr.shape}.")
-    if arr.dtype == np.uint8:
-        return np.ascontiguousarray(arr)
-    return np.ascontiguousarray(arr, dtype=np.float32)
 
 
 def _hwc_to_tensor(arr: np.ndarray) -> torch.Tensor:
@@ -91,6 +74,7 @@ class AugmentedDataset(Dataset):
     def __init__(
         self,
         augmenter: Any,
+        classes: np.ndarray,
         real_X: Any,
         real_y: np.ndarray,
         counts: dict[Any, int],
@@ -99,8 +83,12 @@ class AugmentedDataset(Dataset):
         features: str,
         resample_each_epoch: bool,
         seed: int,
+        encoder: Any = None,
     ) -> None:
-        self.classes = augmenter.classes_
+        # augmenter: what the synthetic samples are drawn from, by its public
+        # ``sample(counts, random_state=seed)``; encoder: the table's encoding, which
+        # features="encoded" applies to rows
+        self.classes = classes
         self.transform = transform
         self.kind = kind
         self.features = features
@@ -115,7 +103,7 @@ class AugmentedDataset(Dataset):
             )
         # kept only when new samples are drawn later; pickles with the dataset
         self._augmenter = augmenter if resample_each_epoch else None
-        self._encoder = augmenter.model_.encoder if features == "encoded" else None
+        self._encoder = encoder if features == "encoded" else None
         self._real_X = real_X
         self._real_idx = _class_indices(self.classes, real_y)
         self.n_real = len(self._real_idx)
@@ -198,7 +186,7 @@ class AugmentedDataset(Dataset):
         if self.kind == "table":
             x = torch.from_numpy(np.array(raw, dtype=np.float32))
             return (self.transform(x) if self.transform is not None else x), label
-        image = _as_hwc(raw)
+        image = to_hwc(raw)
         if self._albumentations:
             out = self.transform(image=image)["image"]
             return (out if isinstance(out, torch.Tensor) else _hwc_to_tensor(out)), label
@@ -207,15 +195,7 @@ class AugmentedDataset(Dataset):
 
 
 def _class_indices(classes: np.ndarray, y: Any) -> np.ndarray:
-    y = np.asarray(y)
-    if len(y) == 0:
-        return np.zeros(0, dtype=np.int64)
-    idx = np.searchsorted(classes, y)
-    idx = np.clip(idx, 0, len(classes) - 1)
-    if not np.all(classes[idx] == y):
-        unknown = sorted({v for v in y.tolist() if v not in set(classes.tolist())}, key=repr)
-        raise ValueError(f"y holds labels {unknown[:5]} that the augmenter was not fitted on.")
-    return idx.astype(np.int64)
+    return class_indices(np.asarray(y), classes)
 
 
 def _dataset_labels(data: Any) -> np.ndarray:
@@ -225,17 +205,11 @@ def _dataset_labels(data: Any) -> np.ndarray:
     return np.asarray([int(item[1]) for item in data])
 
 
-def make_dataset(
-    augmenter: Any,
-    X: Any,
-    y: Any,
-    transform: Any = None,
-    synthetic_only: bool = False,
-    resample_each_epoch: bool = False,
-    random_state: int | None = None,
-    features: str = "auto",
-) -> AugmentedDataset:
-    """Build the dataset behind ``GANAugmenter.to_dataset`` (fits first if needed)."""
+def check_dataset_options(transform: Any, features: str) -> None:
+    """Raise on a ``transform`` or ``features`` that ``to_dataset`` cannot use.
+
+    Called before the augmenter fits, so that bad options fail before training.
+    """
     if transform is not None and not callable(transform):
         raise TypeError(
             f"transform must be callable (an albumentations Compose, a torchvision "
@@ -243,27 +217,57 @@ def make_dataset(
         )
     if features not in ("auto", "raw", "encoded"):
         raise ValueError(f"features must be 'auto', 'raw' or 'encoded', got {features!r}.")
-    if not hasattr(augmenter, "model_"):
-        augmenter.fit(X, y)
-    kind = "image" if getattr(augmenter, "model_type_", "tabular") == "image" else "table"
+
+
+def make_dataset(
+    augmenter: Any,
+    X: Any,
+    y: Any,
+    *,
+    classes: np.ndarray,
+    counts: dict[Any, int],
+    seed: int,
+    encoder: Any = None,
+    transform: Any = None,
+    synthetic_only: bool = False,
+    resample_each_epoch: bool = False,
+    features: str = "auto",
+) -> AugmentedDataset:
+    """Build the dataset behind ``GANAugmenter.to_dataset`` from a fitted augmenter's values.
+
+    Parameters
+    ----------
+    augmenter : object
+        What the synthetic samples are drawn from, by its ``sample`` method.
+    X, y : real data and labels
+        As given to ``to_dataset``; ``y`` may be None for a torch ``Dataset``.
+    classes : ndarray
+        The fitted classes, sorted.
+    counts : dict
+        Synthetic samples per class.
+    seed : int
+        Seed of the synthetic draw (of epoch 0 with ``resample_each_epoch``).
+    encoder : TabularEncoder, optional
+        A table's encoding (None for images): ``features="auto"`` gives the raw
+        values when every column is numeric, else the encoding.
+    transform, synthetic_only, resample_each_epoch, features
+        As for ``to_dataset`` (checked by :func:`check_dataset_options`).
+    """
     if y is None and isinstance(X, Dataset):
         y = _dataset_labels(X)
     y_arr = np.asarray(y)
+    kind = "image" if encoder is None else "table"
     if kind == "table":
+        all_numeric = all(c.kind == "continuous" for c in encoder.columns_)
         if features == "auto":
-            numeric = all(info.kind == "continuous" for info in augmenter.model_.encoder.columns_)
-            features = "raw" if numeric else "encoded"
-        if features == "raw" and not all(
-            info.kind == "continuous" for info in augmenter.model_.encoder.columns_
-        ):
+            features = "raw" if all_numeric else "encoded"
+        if features == "raw" and not all_numeric:
             raise ValueError(
                 "features='raw' needs all-numeric columns; this table has categorical ones. "
                 "Use features='encoded', or dataset.to_frame() for the rows themselves."
             )
     if len(y_arr) != len(X):
         raise ValueError(f"X has {len(X)} samples but y has {len(y_arr)} labels.")
-    counts = {c: int(n) for c, n in augmenter.sampling_strategy_.items() if n > 0}
-    seed = augmenter._next_sample_seed() if random_state is None else int(random_state)
     if synthetic_only:
         real_X, real_y = (X[:0] if not isinstance(X, Dataset) else []), y_arr[:0]
         if kind == "table" and not isinstance(X, pd.DataFrame):
@@ -271,7 +275,17 @@ def make_dataset(
     else:
         real_X, real_y = X, y_arr
     return AugmentedDataset(
-        augmenter, real_X, real_y, counts, transform, kind, features, resample_each_epoch, seed
+        augmenter,
+        classes,
+        real_X,
+        real_y,
+        counts,
+        transform,
+        kind,
+        features,
+        resample_each_epoch,
+        seed,
+        encoder,
     )
 
 

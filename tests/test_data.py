@@ -96,6 +96,16 @@ def test_dataframe_path_encodes_categories_and_returns_frames():
         aug.to_dataset(X, y, features="raw")
 
 
+def test_bad_options_fail_before_training():
+    X, y = _table()
+    aug = GANAugmenter(random_state=0, **TINY)
+    with pytest.raises(TypeError, match="transform must be callable"):
+        aug.to_dataset(X, y, transform="flip")
+    with pytest.raises(ValueError, match="features must be"):
+        aug.to_dataset(X, y, features="pixels")
+    assert not hasattr(aug, "model_")
+
+
 def test_albumentations_on_a_table_is_refused(table_aug):
     A = pytest.importorskip("albumentations")
     X, y = _table()

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from ganaug import GANAugmenter
-from ganaug.encoders.image import ImageResizer, check_images, restore_images
+from ganaug.encoders.image import ImageResizer, check_images
+from ganaug.inputs.images import restore_images
 
 
 def _images(n: int, h: int, w: int, c: int | None, layout: str, kind: str, container: str, seed=0):

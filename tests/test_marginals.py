@@ -10,8 +10,8 @@ from scipy.special import softmax
 
 from ganaug import GANAugmenter
 from ganaug.encoders.grids import Grid, detect_grid, on_grid, snap
-from ganaug.sampling.corrections import MomentMatcher
 from ganaug.sampling.categories import CategoryMatcher
+from ganaug.sampling.corrections import MomentMatcher
 from ganaug.sampling.marginals import QuantileMatcher
 
 SMALL = dict(max_steps=20, hidden_units=(32,), latent_dim=8, n_critic=1, random_state=0)

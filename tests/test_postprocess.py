@@ -6,7 +6,12 @@ import numpy as np
 import torch
 from scipy.special import expit
 
-from ganaug.sampling.corrections import MIN_ROWS_TO_MATCH, MeanImageShift, MissingRateMatcher, class_sums
+from ganaug.sampling.corrections import (
+    MIN_ROWS_TO_MATCH,
+    MeanImageShift,
+    MissingRateMatcher,
+    class_sums,
+)
 
 
 def test_class_sums_adds_up_batches_per_class():

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ganaug import GANAugmenter
-from ganaug.encoders.image import ImageResizer, check_images, restore_images
+from ganaug.encoders.image import ImageResizer, check_images
 from ganaug.encoders.tabular import TabularEncoder
+from ganaug.inputs.images import restore_images
 
 FAST = dict(max_steps=1, hidden_units=(8,), latent_dim=4, n_critic=1, random_state=0)
 KINDS = ["float", "int", "Int64", "Float64", "bool", "boolean", "category", "str", "object-str"]

@@ -19,7 +19,8 @@ from sklearn.exceptions import NotFittedError
 
 import ganaug.training.trainer as training
 from ganaug import GANAugmenter
-from ganaug.training.trainer import Callback, TrainingDivergedError, class_spread
+from ganaug.training.guard import class_spread
+from ganaug.training.trainer import Callback, TrainingDivergedError
 
 # Tiny networks and one critic step: these tests are about control flow.
 FAST = dict(hidden_units=(16,), latent_dim=8, n_critic=1, random_state=0)
@@ -191,7 +192,7 @@ def test_health_check_is_silent_on_healthy_training(table):
         aug.fit(X, y)
     trainer = aug.model_.trainer
     assert trainer.recoveries == 0
-    assert trainer._real_spread is not None  # the check did run
+    assert trainer.guard.real_spread is not None  # the check did run
 
 
 def test_class_spread_matches_numpy():

@@ -5,17 +5,18 @@ The caller's images may be numpy arrays or torch tensors shaped ``(N, H, W)``,
 integer dtype holding 0..255) or floating point in ``[0, 1]`` or ``[-1, 1]``.
 :func:`check_images` reads them into a float32 ``(N, C, H, W)`` tensor in
 ``[-1, 1]`` and an :class:`ImageInput` that records how they looked;
-:func:`restore_images` turns model output back into the caller's container,
-layout, dtype and value range. :class:`ImageResizer` maps the caller's
-``H x W`` to the square power-of-two side the convolutional networks need, and
-back to the exact size.
+:func:`ganaug.inputs.images.restore_images` turns model output back into the
+caller's container, layout, dtype and value range. :class:`ImageResizer` maps
+the caller's ``H x W`` to the square power-of-two side the convolutional
+networks need, and back to the exact size.
 
-Layout rule (``image_layout="auto"``): a 3-D stack is ``NHW`` (grayscale). A
-4-D stack is channels-last (``NHWC``) when its last axis has 1 or 3 entries and
-its second does not, channels-first (``NCHW``) in the opposite case; when both
-axes have 1 or 3 entries the layout is ambiguous and an error asks for
-``image_layout``. Torch tensors follow the same rule: no layout is assumed from
-the container.
+Layout rule (``image_layout="auto"``), one for stacks and single images: a 3-D
+stack is ``NHW`` (grayscale). An image's channels are its last axis when that
+axis has 1 or 3 entries and the axis before height and width does not (``HWC``,
+or ``NHWC`` for a 4-D stack), that axis in the opposite case (``CHW``,
+``NCHW``); when both axes have 1 or 3 entries the layout is ambiguous and an
+error asks for ``image_layout``. Torch tensors follow the same rule: no layout is
+assumed from the container. :func:`to_hwc` applies it to one image.
 """
 
 from __future__ import annotations
@@ -36,9 +37,8 @@ __all__ = [
     "ImageResizer",
     "check_image_batch",
     "check_images",
-    "concat_images",
     "is_image_stack",
-    "restore_images",
+    "to_hwc",
 ]
 
 IMAGE_LAYOUTS = ("auto", "NHW", "NHWC", "NCHW")
@@ -95,20 +95,92 @@ def _resolve_layout(shape: tuple[int, ...], image_layout: str) -> str:
         raise ValueError(
             f"Images must be shaped (N, H, W), (N, H, W, C) or (N, C, H, W); got shape {shape}."
         )
-    last, second = shape[3] in _CHANNELS, shape[1] in _CHANNELS
-    if last and not second:
-        return "NHWC"
-    if second and not last:
-        return "NCHW"
-    if last and second:
+    return "NHWC" if _channels_last(shape, "image_layout='NHWC' or image_layout='NCHW'") else "NCHW"
+
+
+def _channels_last(shape: tuple[int, ...], choice: str) -> bool:
+    """The layout rule: whether the channels of images shaped ``shape`` are the last axis.
+
+    ``shape`` is one image's ``(H, W, C)`` or ``(C, H, W)``, or a stack's with ``N``
+    in front: the candidates are the last axis and the one three from the end.
+    ``choice`` names what the caller passes to settle an ambiguous shape.
+    """
+    first_axis, last_axis = len(shape) - 3, len(shape) - 1
+    last, first = shape[last_axis] in _CHANNELS, shape[first_axis] in _CHANNELS
+    if last != first:
+        return last
+    stack = len(shape) == 4
+    what, are, have, n = (
+        ("Images", "are", "have", "N, ") if stack else ("An image", "is", "has", "")
+    )
+    if last:
         raise ValueError(
-            f"Images of shape {shape} are ambiguous: axis 1 and axis 3 could both be the "
-            "channels. Pass image_layout='NHWC' or image_layout='NCHW'."
+            f"{what} of shape {shape} {are} ambiguous: axis {first_axis} and axis {last_axis} "
+            f"could both be the channels. Pass {choice}."
         )
     raise ValueError(
-        f"Images of shape {shape} have no channel axis of size 1 (grayscale) or 3 (RGB) "
-        "in position 1 or 3. Pass (N, H, W), (N, H, W, C) or (N, C, H, W) with C in (1, 3)."
+        f"{what} of shape {shape} {have} no channel axis of size 1 (grayscale) or 3 (RGB) "
+        f"in position {first_axis} or {last_axis}. Pass ({n}H, W), ({n}H, W, C) or "
+        f"({n}C, H, W) with C in (1, 3)."
     )
+
+
+def to_hwc(image: Any, image_layout: str = "auto") -> np.ndarray:
+    """One image as an ``(H, W, C)`` ndarray, the layout of PIL, matplotlib and albumentations.
+
+    The channel axis is found by the module's layout rule, the one
+    :func:`check_images` applies to stacks: of the first and the last axis, the
+    one that alone has 1 (grayscale) or 3 (RGB) entries.
+
+    Parameters
+    ----------
+    image : ndarray, Tensor or PIL image
+        Shaped ``(H, W)``, ``(H, W, C)`` or ``(C, H, W)``; a tensor may be on any
+        device.
+    image_layout : {"auto", "HWC", "CHW"}, default="auto"
+        Layout of a 3-D ``image``; ``"auto"`` follows the layout rule. Pass it for
+        an ambiguous shape, or for channels other than 1 and 3 (e.g. RGBA).
+
+    Returns
+    -------
+    ndarray
+        A C-contiguous ``(H, W, C)`` array: ``uint8`` stays ``uint8``, any other
+        dtype becomes ``float32``; values are not rescaled.
+
+    Raises
+    ------
+    ValueError
+        If the image has neither 2 nor 3 axes, or its channel axis is ambiguous
+        or missing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ganaug.encoders.image import to_hwc
+    >>> to_hwc(np.zeros((3, 32, 32), dtype=np.uint8)).shape
+    (32, 32, 3)
+    >>> gray = to_hwc(np.zeros((28, 28)))
+    >>> gray.shape, gray.dtype
+    ((28, 28, 1), dtype('float32'))
+    >>> to_hwc(np.zeros((8, 8, 4)), image_layout="HWC").shape  # RGBA: 4 channels
+    (8, 8, 4)
+    """
+    if image_layout not in ("auto", "HWC", "CHW"):
+        raise ValueError(f"image_layout must be 'auto', 'HWC' or 'CHW', got {image_layout!r}.")
+    if isinstance(image, torch.Tensor):
+        image = image.detach().cpu().numpy()
+    arr = np.asarray(image)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    elif arr.ndim != 3:
+        raise ValueError(f"An image must have 2 or 3 dimensions, got shape {arr.shape}.")
+    elif image_layout == "CHW" or (
+        image_layout == "auto" and not _channels_last(arr.shape, "image_layout='HWC' or 'CHW'")
+    ):
+        arr = np.moveaxis(arr, 0, -1)
+    if arr.dtype == np.uint8:
+        return np.ascontiguousarray(arr)
+    return np.ascontiguousarray(arr, dtype=np.float32)
 
 
 def _to_nchw(x: torch.Tensor, layout: str) -> torch.Tensor:
@@ -116,14 +188,6 @@ def _to_nchw(x: torch.Tensor, layout: str) -> torch.Tensor:
         return x.unsqueeze(1)
     if layout == "NHWC":
         return x.permute(0, 3, 1, 2)
-    return x
-
-
-def _from_nchw(x: torch.Tensor, layout: str) -> torch.Tensor:
-    if layout == "NHW":
-        return x[:, 0]
-    if layout == "NHWC":
-        return x.permute(0, 2, 3, 1)
     return x
 
 
@@ -254,19 +318,6 @@ def check_image_batch(x: torch.Tensor, info: ImageInput) -> torch.Tensor:
     return to_model_range(x, info.value_range)
 
 
-def restore_images(x: torch.Tensor, info: ImageInput) -> Any:
-    """Model output (``(N, C, H, W)`` in ``[-1, 1]``, caller's size) in the caller's format."""
-    x = x.detach().float().cpu().clamp(-1.0, 1.0)
-    if info.value_range == "byte":
-        x = torch.round((x + 1.0) * 127.5)
-    elif info.value_range == "unit":
-        x = (x + 1.0) / 2.0
-    x = _from_nchw(x, info.layout).contiguous()
-    if info.container == "torch":
-        return x.to(dtype=getattr(torch, info.dtype), device=info.torch_device)
-    return x.numpy().astype(np.dtype(info.dtype), copy=False)
-
-
 class ImageResizer:
     """Between the caller's ``H x W`` and the networks' square power-of-two side.
 
@@ -383,10 +434,3 @@ class DatasetImages:
         # the training device, and mean matching and the gate work on the CPU
         x = _to_nchw(torch.as_tensor(stack).cpu(), self.info.layout)
         return check_image_batch(x, self.info)
-
-
-def concat_images(original: Any, new: Any) -> Any:
-    """The caller's images followed by synthetic ones, in the caller's container."""
-    if isinstance(original, torch.Tensor):
-        return torch.cat([original, new.to(device=original.device, dtype=original.dtype)])
-    return np.concatenate([original, new.astype(original.dtype, copy=False)])

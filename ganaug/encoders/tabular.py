@@ -31,6 +31,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from dataclasses import asdict
 from typing import Any, Literal
 
 import numpy as np
@@ -372,6 +373,31 @@ class TabularEncoder:
     def inverse_transform(self, encoded: np.ndarray) -> pd.DataFrame:
         """Decode a model-space matrix into a DataFrame with the original dtypes."""
         return self.to_frame(*self.decode_numeric(encoded))
+
+    # -- persistence (see ganaug/_persistence.py) ------------------------------------
+
+    def get_state(self) -> dict[str, Any]:
+        """The fitted encoding as plain values: settings and one dict per column."""
+        return {
+            "max_modes": self.max_modes,
+            "random_state": self.random_state,
+            "columns": [asdict(info) for info in self.columns_],
+        }
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], categorical_features: Sequence[Hashable] = ()
+    ) -> TabularEncoder:
+        """Rebuild an encoder saved by :meth:`get_state`; no mixture is refitted.
+
+        ``categorical_features`` is not in the state: the model keeps it (a warm
+        start checks new data against it).
+        """
+        encoder = cls(categorical_features, state["max_modes"], state["random_state"])
+        encoder.columns_ = [ColumnInfo(**info) for info in state["columns"]]
+        encoder.spans_ = encoder._layout()
+        encoder.n_encoded_ = encoder.spans_[-1].stop if encoder.spans_ else 0
+        return encoder
 
 
 def _one_hot(codes: np.ndarray, width: int) -> np.ndarray:

@@ -1,12 +1,14 @@
-"""Checks of what the caller passes, before any training.
+"""The caller's table: checked before any training, and restored around synthetic rows.
 
-Every function here raises ``ValueError`` or ``TypeError`` with a message that
+Every check here raises ``ValueError`` or ``TypeError`` with a message that
 names the problem and the fix, and none of them modifies its input.
+:class:`CheckedTable` carries a checked table to the estimator and puts
+synthetic rows back into the caller's container (:func:`restore_table`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,17 +16,16 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .._scalars import plain
 from ..encoders.tabular import column_kind
 
 __all__ = [
+    "CheckedTable",
     "TableInput",
-    "check_labels",
     "check_same_columns",
     "check_table",
-    "check_warm_start",
     "resolve_categorical",
-    "sample_counts",
+    "restore_table",
+    "synthetic_index",
 ]
 
 
@@ -37,6 +38,64 @@ class TableInput:
     dtype: Any = None  # ndarray dtype when not a DataFrame
     index_is_integer: bool = True
     categorical: list[Hashable] = field(default_factory=list)
+
+
+class CheckedTable:
+    """A checked table, as the estimator trains on it, and the caller's own ``X``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table the model reads (the caller's DataFrame itself, or a view of
+        the ndarray).
+    original : DataFrame or ndarray
+        The caller's ``X``, returned first by ``fit_resample``.
+    info : TableInput
+        How ``X`` looked; the estimator keeps it to restore later samples.
+    """
+
+    def __init__(self, frame: pd.DataFrame, original: Any, info: TableInput) -> None:
+        self.frame = frame
+        self.original = original
+        self.info = info
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def restore(self, samples: pd.DataFrame) -> pd.DataFrame | np.ndarray:
+        """Synthetic rows in the caller's container (see :func:`restore_table`)."""
+        return restore_table(samples, self.info)
+
+    def join(self, restored: pd.DataFrame | np.ndarray) -> pd.DataFrame | np.ndarray:
+        """The caller's rows followed by the restored synthetic ones.
+
+        A DataFrame keeps its index; the synthetic rows, which are ``restored``
+        itself (relabelled in place, it is a fresh frame), get labels from
+        :func:`synthetic_index`.
+        """
+        if self.info.is_frame:
+            restored.index = synthetic_index(self.original.index, len(restored))
+            return pd.concat([self.original, restored], axis=0)
+        return np.concatenate([self.original, restored], axis=0)
+
+
+def restore_table(samples: pd.DataFrame, info: TableInput) -> pd.DataFrame | np.ndarray:
+    """Synthetic rows as the model returns them, in the container ``info`` describes.
+
+    A DataFrame comes back as it is (the model already gives the caller's
+    columns and dtypes); for an ndarray, an ndarray of the fitted dtype.
+    """
+    if info.is_frame:
+        return samples
+    return samples.to_numpy(dtype=info.dtype)
+
+
+def synthetic_index(index: pd.Index, n: int) -> pd.Index:
+    """Index labels for ``n`` synthetic rows that cannot collide with ``index``."""
+    if pd.api.types.is_integer_dtype(index.dtype):
+        start = int(index.max()) + 1 if len(index) else 0
+        return pd.RangeIndex(start, start + n)
+    return pd.Index([f"synthetic-{i}" for i in range(n)], dtype=object)
 
 
 def _describe(X: Any) -> str:
@@ -227,125 +286,3 @@ def check_same_columns(fitted: TableInput, new: TableInput, action: str) -> None
             f"Cannot {action}: X has other columns than the model was fitted on ({detail}); "
             f"it was fitted on {list(fitted.columns)}."
         )
-
-
-def check_warm_start(estimator: Any, new: TableInput, classes: np.ndarray, frame: Any) -> None:
-    """Raise ``ValueError`` unless a fitted tabular estimator can train on with this data."""
-    fix = "set warm_start=False to start again on the new data."
-    if getattr(estimator, "model_type_", "tabular") != "tabular":
-        raise ValueError(
-            f"warm_start=True, but the fitted model is the {estimator.model_type_} model and X "
-            f"is a table; {fix}"
-        )
-    check_same_columns(estimator._input, new, "continue training (warm_start=True)")
-    if not np.array_equal(np.asarray(estimator.classes_), classes):
-        raise ValueError(
-            f"warm_start=True, but y has classes {classes.tolist()} while the model was "
-            f"fitted on {np.asarray(estimator.classes_).tolist()}; {fix}"
-        )
-    estimator.model_.encoder.check_compatible(frame)
-
-
-def check_image_warm_start(estimator: Any, new: Any, classes: np.ndarray) -> None:
-    """Raise ``ValueError`` unless a fitted image estimator can train on with these images.
-
-    ``new`` is the :class:`ganaug.encoders.image.ImageInput` of the new images.
-    """
-    fix = "set warm_start=False to start again on the new data."
-    if estimator.model_type_ != "image":
-        raise ValueError(
-            f"warm_start=True, but the fitted model is the {estimator.model_type_} model and X "
-            f"holds images; {fix}"
-        )
-    old, now = estimator._input.to_dict(), new.to_dict()
-    # the device only says where synthetic tensors are returned
-    changed = [
-        f"{k} {old[k]!r} -> {now[k]!r}" for k in old if k != "torch_device" and old[k] != now[k]
-    ]
-    if changed:
-        raise ValueError(
-            "warm_start=True, but these images differ from those the model was fitted on "
-            f"({'; '.join(changed)}); {fix}"
-        )
-    if not np.array_equal(np.asarray(estimator.classes_), classes):
-        raise ValueError(
-            f"warm_start=True, but y has classes {classes.tolist()} while the model was "
-            f"fitted on {np.asarray(estimator.classes_).tolist()}; {fix}"
-        )
-    if estimator.model_.trainer is None:
-        raise ValueError(
-            "warm_start=True cannot continue this image model: it was loaded from a file "
-            "that holds only its sampling generator (saved before ganaug kept the critic). "
-            "Set warm_start=False to train a new one."
-        )
-
-
-def check_labels(y: Any, n_samples: int) -> np.ndarray:
-    """A 1-D label array of the right length, without NaN."""
-    if y is None:
-        raise ValueError(
-            "GANAugmenter requires y to be passed, but the target y is None: it learns one "
-            "generator per class label."
-        )
-    y_arr = np.asarray(y)
-    if y_arr.ndim == 2 and y_arr.shape[1] == 1:
-        y_arr = y_arr.ravel()
-    if y_arr.ndim != 1:
-        raise ValueError(f"y must be 1-D (one label per row), got shape {y_arr.shape}.")
-    if len(y_arr) != n_samples:
-        raise ValueError(
-            f"X and y have different lengths: X has {n_samples} rows, y has {len(y_arr)} labels."
-        )
-    if len(y_arr) and pd.isna(pd.Series(y_arr, dtype=object)).any():
-        raise ValueError(
-            "y contains missing labels (NaN or None); drop those rows or give them a class."
-        )
-    if y_arr.dtype.kind == "O":
-        kinds = {type(v).__name__ for v in y_arr.tolist()}
-        if len(kinds) > 1 and "str" in kinds:
-            raise TypeError(
-                f"y mixes strings with other types ({sorted(kinds)}); labels must all be of "
-                "one type."
-            )
-    return y_arr
-
-
-def sample_counts(
-    n_samples: int | Mapping[Any, int], y: Any, classes: np.ndarray
-) -> dict[Any, int]:
-    """The ``{class: count}`` that :meth:`GANAugmenter.sample` was asked for."""
-    known = {plain(c) for c in classes}
-    if isinstance(n_samples, Mapping):
-        if y is not None:
-            raise TypeError(
-                "Give either a {class: count} dict or n_samples with y=class, not both."
-            )
-        request = dict(n_samples)
-    else:
-        if isinstance(n_samples, bool) or not isinstance(n_samples, int | np.integer):
-            raise TypeError(
-                f"n_samples must be an int or a {{class: count}} dict, got {n_samples!r}."
-            )
-        if n_samples < 0:
-            raise ValueError(f"n_samples is negative ({n_samples}); ask for 0 or more samples.")
-        if y is None:
-            # no class given: an even split over the classes, remainder to the first ones
-            # in `classes` order (not the set's, which varies with string hashing)
-            base, extra = divmod(int(n_samples), len(classes))
-            request = {c: base + (i < extra) for i, c in enumerate(classes.tolist())}
-        else:
-            request = {y: n_samples}
-    out: dict[Any, int] = {}
-    for cls, count in request.items():
-        key = plain(cls)
-        if key not in known:
-            raise ValueError(
-                f"Class {cls!r} was not seen during fit; known classes are "
-                f"{sorted(known, key=str)}."
-            )
-        if isinstance(count, bool) or not isinstance(count, int | np.integer):
-            raise TypeError(f"The count for class {cls!r} must be an int, got {count!r}.")
-        if count < 0:
-            raise ValueError(f"The count for class {cls!r} is negative ({count}); use 0 or more.")
-        out[key] = int(count)
-    return out

@@ -25,8 +25,10 @@ from ..inputs.images import CheckedImages
 from ..networks.conv import ConvClassifier, ConvCritic, ConvGenerator
 from ..precision import resolve_precision
 from ..sampling.corrections import MeanImageShift
-from ..training.batches import BalancedBatches, DatasetBatches
-from ..training.trainer import Callback, GANTrainer, TrainingConfig, weights_under
+from ..training.batches import BalancedBatches
+from ..training.diverse import DiverseGANTrainer
+from ..training.trainer import Callback, GANTrainer, TrainingConfig
+from .base import TrainedModel
 
 __all__ = [
     "ImageGAN",
@@ -35,7 +37,6 @@ __all__ = [
     "base_width_for",
     "default_image_steps",
     "fit_image_model",
-    "image_settings",
 ]
 
 # Images generated per forward pass: bounds memory whatever the caller asks for.
@@ -43,8 +44,7 @@ SAMPLE_CHUNK = 256
 # Synthetic images per class (at most) that estimate a class's synthetic mean image.
 _REFERENCE_PER_CLASS = 256
 # Where the trainer's networks are saved: "generator." is what samples (the moving
-# average), as in files that hold only the sampler; the rest lets a loaded model
-# train on (warm_start).
+# average); the rest lets a loaded model train on (warm_start).
 _STATE_PREFIXES = {
     "ema": "generator",
     "generator": "train_generator",
@@ -55,44 +55,6 @@ _STATE_PREFIXES = {
 _MIN_STEPS = 500
 # Batches of the moving-average generator used to re-estimate its batch-norm statistics.
 _CALIBRATION_BATCHES = 8
-
-
-class DiverseGANTrainer(GANTrainer):
-    """GANTrainer with the mode-seeking term of MSGAN on the generator.
-
-    Mao et al. [1]_: for two noise vectors of the same class, the generator pays
-    ``|z1 - z2| / |G(z1) - G(z2)|``, so that it cannot map every noise vector of
-    a class to the same image (which a conditional generator trained on a few
-    dozen images per class otherwise does).
-
-    References
-    ----------
-    .. [1] Q. Mao, H.-Y. Lee, H.-Y. Tseng, S. Ma, M.-H. Yang, "Mode Seeking
-       Generative Adversarial Networks for Diverse Image Synthesis", CVPR 2019.
-    """
-
-    diversity_weight: float = 1.0
-
-    def generator_step(self, y: torch.Tensor) -> dict[str, float] | None:
-        """One generator update on pairs of samples of the same classes."""
-        half = len(y) // 2
-        if half == 0 or self.diversity_weight <= 0:
-            return super().generator_step(y)
-        return super().generator_step(torch.cat([y[:half], y[:half]]))
-
-    def generator_objective(
-        self, z: torch.Tensor, y: torch.Tensor, fake: torch.Tensor
-    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """The usual loss plus the mode-seeking term on the pairs of ``generator_step``."""
-        loss, metrics = super().generator_objective(z, y, fake)
-        half = len(y) // 2
-        if half == 0 or self.diversity_weight <= 0:
-            return loss, metrics
-        dz = (z[:half] - z[half:]).abs().mean(1)
-        dx = (fake[:half] - fake[half:]).abs().flatten(1).mean(1)
-        seeking = (dz / (dx + 1e-5)).mean() * 0.1  # dz/dx starts near 10: scaled to ~1
-        metrics["ms_g"] = seeking.detach()
-        return loss + self.diversity_weight * seeking, metrics
 
 
 def default_image_steps(n_samples: int, side: int = 8) -> int:
@@ -169,8 +131,29 @@ class ImageSettings:
     def __post_init__(self) -> None:
         self.augment = tuple(self.augment)
 
+    @classmethod
+    def from_params(cls, params: Any) -> ImageSettings:
+        """Settings from the estimator's parameters, ``"auto"`` values resolved here.
 
-class ImageGAN:
+        ``loss="auto"`` is the hinge loss, ``n_critic="auto"`` one critic step per
+        generator step, ``batch_size="auto"`` 64, ``aux_weight="auto"`` 0 (no
+        auxiliary classifier). ``moment_matching`` is mean matching for images;
+        ``hidden_units`` concerns tables only. The network width and DiffAugment's
+        policy follow the image size (:func:`fit_image_model`).
+        """
+        return cls(
+            latent_dim=params.latent_dim,
+            batch_size=64 if params.batch_size == "auto" else int(params.batch_size),
+            n_critic=1 if params.n_critic == "auto" else int(params.n_critic),
+            learning_rate=params.learning_rate,
+            loss="hinge" if params.loss == "auto" else params.loss,
+            aux_weight=0.0 if params.aux_weight == "auto" else params.aux_weight,
+            mean_matching=params.moment_matching,
+            mixed_precision=params.mixed_precision,
+        )
+
+
+class ImageGAN(TrainedModel):
     """A conditional DCGAN for one image size.
 
     Parameters
@@ -188,7 +171,6 @@ class ImageGAN:
         self.resizer = ImageResizer(height, width)
         self.trainer: GANTrainer | None = None
         self.shift: MeanImageShift | None = None
-        self._history: list[dict[str, float]] = []
 
     def _make_generator(self) -> ConvGenerator:
         s = self.settings
@@ -198,14 +180,13 @@ class ImageGAN:
 
     def build(
         self,
-        images: Any,
         y: np.ndarray,
         n_classes: int,
         seed: int,
         device: torch.device,
         callbacks: Sequence[Callback] = (),
     ) -> None:
-        """Create the networks and the trainer (the images themselves are not used)."""
+        """Create the networks and the trainer; ``y`` (class indices) caps the batch size."""
         s = self.settings
         self.n_classes = n_classes
         self.device = device
@@ -328,7 +309,7 @@ class ImageGAN:
     @property
     def sampler(self) -> nn.Module:
         """The generator used for sampling (the moving average)."""
-        return self._sampler if self.trainer is None else self.trainer.ema
+        return self.trainer.ema
 
     @torch.no_grad()
     def generate(self, y: np.ndarray, rng: torch.Generator) -> torch.Tensor:
@@ -349,18 +330,10 @@ class ImageGAN:
             return torch.zeros(0, self.channels, self.height, self.width)
         return torch.cat(chunks).clamp_(-1.0, 1.0)
 
-    @property
-    def history(self) -> list[dict[str, float]]:
-        return self.trainer.history if self.trainer is not None else self._history
-
-    @property
-    def steps_done(self) -> int:
-        return self.trainer.steps_done if self.trainer is not None else self._steps_done
-
     # -- persistence ----------------------------------------------------------------
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        """JSON-able configuration and the sampling generator's tensors."""
+        """JSON-able configuration, and the tensors of every network and the mean shift."""
         config = {
             "kind": "image",
             "settings": {**asdict(self.settings), "augment": list(self.settings.augment)},
@@ -370,15 +343,9 @@ class ImageGAN:
             "n_classes": self.n_classes,
             "steps_done": self.steps_done,
             "history": [dict(h) for h in self.history],
+            "training": asdict(self.trainer.config),
         }
-        if self.trainer is not None:
-            config["training"] = asdict(self.trainer.config)
-            tensors = self.trainer.state_tensors(_STATE_PREFIXES)
-        else:
-            tensors = {
-                f"generator.{k}": v.detach().cpu().contiguous()
-                for k, v in self.sampler.state_dict().items()
-            }
+        tensors = self.trainer.state_tensors(_STATE_PREFIXES)
         if self.shift is not None:
             tensors["shift.offset"] = self.shift.offset_.contiguous()
         return config, tensors
@@ -387,11 +354,7 @@ class ImageGAN:
     def from_state(
         cls, config: dict[str, Any], tensors: dict[str, torch.Tensor], device: torch.device
     ) -> ImageGAN:
-        """Rebuild a model that samples as the saved one did and can train on.
-
-        Files that hold only the sampling generator (written before ganaug saved
-        the critic) give a model that samples but cannot train further.
-        """
+        """Rebuild a model that samples as the saved one did and can train on."""
         model = cls(
             ImageSettings(**config["settings"]),
             config["channels"],
@@ -400,28 +363,17 @@ class ImageGAN:
         )
         model.n_classes = int(config["n_classes"])
         model.device = torch.device(device)
-
-        if "training" in config and any(k.startswith("critic.") for k in tensors):
-            with private_seed(0):
-                generator, critic, classifier = model._make_networks(
-                    any(k.startswith("classifier.") for k in tensors)
-                )
-            training = TrainingConfig(**config["training"])
-            training.mixed_precision = _precision_after_load(model.settings, model.device)
-            model._make_trainer(generator, critic, classifier, training, 0)
-            model.trainer.load_state(
-                tensors, config["steps_done"], config["history"], _STATE_PREFIXES
+        with private_seed(0):
+            generator, critic, classifier = model._make_networks(
+                any(k.startswith("classifier.") for k in tensors)
             )
-        else:
-            with private_seed(0):
-                generator = model._make_generator()
-            generator.load_state_dict(weights_under(tensors, "generator"))
-            model._sampler = generator.to(model.device).eval().requires_grad_(False)
+        training = TrainingConfig(**config["training"])
+        training.mixed_precision = _precision_after_load(model.settings, model.device)
+        model._make_trainer(generator, critic, classifier, training, 0)
+        model.trainer.load_state(tensors, config["steps_done"], config["history"], _STATE_PREFIXES)
         if "shift.offset" in tensors:
             model.shift = MeanImageShift()
             model.shift.offset_ = tensors["shift.offset"].float()
-        model._history = [dict(h) for h in config.get("history", [])]
-        model._steps_done = int(config.get("steps_done", 0))
         return model
 
 
@@ -438,26 +390,6 @@ def _precision_after_load(settings: ImageSettings, device: torch.device) -> str:
 
 
 # -- what the estimator calls ----------------------------------------------------------
-
-
-def image_settings(params: Any) -> ImageSettings:
-    """Image settings from the estimator's parameters (``"auto"`` values resolved here).
-
-    ``loss="auto"`` is the hinge loss, ``n_critic="auto"`` one critic step per
-    generator step, ``batch_size="auto"`` 64, ``aux_weight="auto"`` 0 (no
-    auxiliary classifier). ``moment_matching`` is mean matching for images;
-    ``hidden_units`` concerns tables only.
-    """
-    return ImageSettings(
-        latent_dim=params.latent_dim,
-        batch_size=64 if params.batch_size == "auto" else int(params.batch_size),
-        n_critic=1 if params.n_critic == "auto" else int(params.n_critic),
-        learning_rate=params.learning_rate,
-        loss="hinge" if params.loss == "auto" else params.loss,
-        aux_weight=0.0 if params.aux_weight == "auto" else params.aux_weight,
-        mean_matching=params.moment_matching,
-        mixed_precision=params.mixed_precision,
-    )
 
 
 def fit_image_model(
@@ -478,10 +410,10 @@ def fit_image_model(
         side = ImageResizer(info.height, info.width).side
         settings = replace(settings, augment=augment_policy(side), base_width=base_width_for(side))
         model = ImageGAN(settings, info.channels, info.height, info.width)
-        model.build(None, y_idx, n_classes, int(seeds[0]), device, callbacks)
+        model.build(y_idx, n_classes, int(seeds[0]), device, callbacks)
     steps = default_image_steps(len(checked), model.resizer.side) if n_steps is None else n_steps
     if checked.stream is not None:
-        source = DatasetBatches(
+        source = BalancedBatches(
             checked.stream, y_idx, model.trainer.config.batch_size, model.resizer, device
         )
         model.train(source, y_idx, steps, verbose, int(seeds[1]))

@@ -15,7 +15,8 @@ import pandas as pd
 import torch
 
 from .._runtime import private_seed
-from ..encoders.tabular import ColumnInfo, TabularEncoder
+from .._settings import settings_config, settings_from_config
+from ..encoders.tabular import TabularEncoder
 from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGenerator
 from ..sampling.categories import CategoryMatcher
 from ..sampling.corrections import MissingRateMatcher, MomentMatcher
@@ -24,6 +25,7 @@ from ..sampling.rule_kinds import Rule
 from ..sampling.rule_repair import enforce_rules
 from ..training.batches import BalancedBatches
 from ..training.trainer import Callback, GANTrainer, TrainingConfig
+from .base import TrainedModel
 
 __all__ = ["TabularGAN", "TabularSettings", "default_tabular_steps"]
 
@@ -73,8 +75,27 @@ class TabularSettings:
     aux_weight: float = 1.0
     moment_matching: bool = True
 
+    @classmethod
+    def from_params(cls, params: Any) -> TabularSettings:
+        """Settings from the estimator's parameters, ``"auto"`` values resolved here.
 
-class TabularGAN:
+        ``batch_size="auto"`` is 64, ``n_critic="auto"`` 5 critic steps per
+        generator step, ``loss="auto"`` the WGAN-GP loss and ``aux_weight="auto"``
+        1.0 (the auxiliary classifier on). ``mixed_precision`` concerns images only.
+        """
+        return cls(
+            latent_dim=params.latent_dim,
+            hidden_units=tuple(params.hidden_units),
+            batch_size=64 if params.batch_size == "auto" else int(params.batch_size),
+            n_critic=5 if params.n_critic == "auto" else params.n_critic,
+            learning_rate=params.learning_rate,
+            loss="wgan-gp" if params.loss == "auto" else params.loss,
+            aux_weight=1.0 if params.aux_weight == "auto" else params.aux_weight,
+            moment_matching=params.moment_matching,
+        )
+
+
+class TabularGAN(TrainedModel):
     """A conditional WGAN-GP for a table, from DataFrame to DataFrame.
 
     Parameters
@@ -92,7 +113,6 @@ class TabularGAN:
     def build(
         self,
         frame: pd.DataFrame,
-        y: np.ndarray,
         n_classes: int,
         seed: int,
         device: torch.device,
@@ -267,15 +287,6 @@ class TabularGAN:
         self.rules = list(rules)
         self.rule_numbers = dict(numbers)
 
-    @property
-    def history(self) -> list[dict[str, float]]:
-        return self.trainer.history
-
-    @property
-    def steps_done(self) -> int:
-        """Generator steps trained so far."""
-        return self.trainer.steps_done
-
     # -- persistence (see ganaug/_persistence.py) ------------------------------------
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
@@ -294,14 +305,10 @@ class TabularGAN:
         """
         trainer = self.trainer
         config = {
-            "settings": {**asdict(self.settings), "hidden_units": list(self.settings.hidden_units)},
+            "settings": settings_config(self.settings),
             "categorical": list(self.categorical),
             "n_classes": int(self.n_classes),
-            "encoder": {
-                "max_modes": self.encoder.max_modes,
-                "random_state": self.encoder.random_state,
-                "columns": [asdict(info) for info in self.encoder.columns_],
-            },
+            "encoder": self.encoder.get_state(),
             "training": asdict(trainer.config),
             "steps_done": trainer.steps_done,
             "history": trainer.history,
@@ -325,18 +332,11 @@ class TabularGAN:
         cls, config: dict[str, Any], tensors: dict[str, torch.Tensor], device: torch.device
     ) -> TabularGAN:
         """Rebuild a model saved by :meth:`get_state` on ``device``; runs no pickled code."""
-        settings = TabularSettings(**config["settings"])
-        settings.hidden_units = tuple(settings.hidden_units)
+        settings = settings_from_config(TabularSettings, config["settings"])
         model = cls(settings, list(config["categorical"]))
         model.n_classes = int(config["n_classes"])
         model.device = device
-        enc_state = config["encoder"]
-        encoder = TabularEncoder(
-            model.categorical, enc_state["max_modes"], enc_state["random_state"]
-        )
-        encoder.columns_ = [ColumnInfo(**info) for info in enc_state["columns"]]
-        encoder.spans_ = encoder._layout()
-        encoder.n_encoded_ = encoder.spans_[-1].stop if encoder.spans_ else 0
+        encoder = TabularEncoder.from_state(config["encoder"], model.categorical)
         model.encoder = encoder
         n_features = encoder.n_encoded_
         hidden = settings.hidden_units

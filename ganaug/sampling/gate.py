@@ -26,8 +26,9 @@ from sklearn.preprocessing import StandardScaler
 from torch.nn import functional as F
 
 from .._scalars import plain
+from ..inputs.images import CheckedImages
 
-__all__ = ["LabelGate", "features", "gated_generate", "take", "concat"]
+__all__ = ["LabelGate", "concat", "features", "fit_gate", "gated_draw", "gated_generate", "take"]
 
 # Rounds of redrawing rejected samples before a class is given up on.
 MAX_ROUNDS = 10
@@ -87,6 +88,35 @@ class LabelGate:
         if len(X) == 0:
             return np.zeros(0, dtype=bool)
         return self.classifier_.predict(X) == y_idx
+
+    # -- persistence (see ganaug/_persistence.py) ------------------------------------
+
+    def get_state(self) -> dict[str, Any]:
+        """The seed and the fitted numbers of each step (scaler, logistic regression).
+
+        Plain values (numbers and arrays), no pickled estimator: the model file
+        stores them as JSON under ``"__label_gate__"``.
+        """
+        return {
+            "seed": self.seed,
+            "steps": [
+                {k: v for k, v in vars(step).items() if k.endswith("_") and not k.startswith("_")}
+                for _, step in self.classifier_.steps
+            ],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> LabelGate:
+        """Rebuild a gate saved by :meth:`get_state`: fresh steps given the saved numbers."""
+        gate = cls(state["seed"])
+        classifier = _classifier(gate.seed)
+        if len(classifier.steps) != len(state["steps"]):
+            raise ValueError("the label filter in the file does not match this ganaug's")
+        for (_, step), fitted in zip(classifier.steps, state["steps"]):
+            for name, value in fitted.items():
+                setattr(step, name, value)
+        gate.classifier_ = classifier
+        return gate
 
 
 def gated_generate(
@@ -164,8 +194,8 @@ _GATE_PROBE = 100
 
 def _real_model_space(checked: Any, y_idx: np.ndarray, seed: int) -> tuple[Any, np.ndarray]:
     """Real training samples in model space (a bounded subset for a Dataset)."""
-    if isinstance(checked, pd.DataFrame):
-        return checked, y_idx
+    if not isinstance(checked, CheckedImages):
+        return checked.frame, y_idx
     if checked.images is not None:
         return checked.images, y_idx
     rng = np.random.default_rng(seed)
@@ -179,14 +209,43 @@ def _real_model_space(checked: Any, y_idx: np.ndarray, seed: int) -> tuple[Any, 
 
 
 def fit_gate(
-    estimator: Any, model: Any, checked: Any, y_idx: np.ndarray, classes: np.ndarray, seed: int
-) -> LabelGate | None:
-    """The label-fidelity gate for ``filter_samples=True`` (else None).
+    model: Any,
+    checked: Any,
+    y_idx: np.ndarray,
+    classes: np.ndarray,
+    seed: int,
+    *,
+    enabled: bool,
+    verbose: int = 0,
+) -> tuple[LabelGate | None, dict[Any, float] | None]:
+    """The label-fidelity gate of ``filter_samples=True``, and its rejection rates.
 
-    Also sets ``estimator.rejection_rate_`` from a probe draw of 100 samples per class.
+    Parameters
+    ----------
+    model : TabularGAN or ImageGAN
+        The trained model.
+    checked : CheckedTable or CheckedImages
+        The training data.
+    y_idx : ndarray of int
+        Class index of each training sample.
+    classes : ndarray
+        The class labels.
+    seed : int
+        Seed of the classifier and of the probe draw.
+    enabled : bool
+        ``filter_samples``; without it there is no gate.
+    verbose : int, default=0
+        Print the rejection rates when > 0.
+
+    Returns
+    -------
+    gate : LabelGate or None
+    rejection_rate : dict or None
+        Per class label, the share of a probe draw of 100 samples per class that
+        the gate rejects; None without a gate.
     """
-    if not estimator.filter_samples:
-        return None
+    if not enabled:
+        return None, None
     n_classes = len(classes)
     real, y_real = _real_model_space(checked, y_idx, seed)
     gate = LabelGate(seed).fit(features(model, real), y_real)
@@ -195,12 +254,11 @@ def fit_gate(
     probe = np.repeat(np.arange(n_classes), _GATE_PROBE)
     samples = model.generate(probe, rng)
     ok = gate.accept(features(model, samples), probe)
-    rates = {c: float(1 - ok[probe == c].mean()) for c in range(n_classes)}
-    estimator.rejection_rate_ = _by_label(classes, rates)
-    if estimator.verbose > 0:
-        shown = ", ".join(f"{k!r}: {v:.1%}" for k, v in estimator.rejection_rate_.items())
+    rates = _by_label(classes, {c: float(1 - ok[probe == c].mean()) for c in range(n_classes)})
+    if verbose > 0:
+        shown = ", ".join(f"{k!r}: {v:.1%}" for k, v in rates.items())
         print(f"ganaug: the label filter rejects per class {{{shown}}}")
-    return gate
+    return gate, rates
 
 
 def _by_label(classes: np.ndarray, rates: dict[int, float]) -> dict[Any, float]:
@@ -208,28 +266,31 @@ def _by_label(classes: np.ndarray, rates: dict[int, float]) -> dict[Any, float]:
 
 
 def gated_draw(
-    estimator: Any,
+    model: Any,
+    gate: LabelGate,
     y_idx: np.ndarray,
     rng: torch.Generator,
+    classes: np.ndarray,
     generate: Callable[[np.ndarray, torch.Generator], Any] | None = None,
-) -> tuple[Any, np.ndarray]:
-    """Generate through the estimator's gate; updates ``rejection_rate_``.
+) -> tuple[Any, np.ndarray, dict[Any, float]]:
+    """Generate samples of classes ``y_idx`` through ``gate``.
 
     ``generate`` draws the candidates (the model's own ``generate`` by default;
     the realism filter's draw when it is on).
+
+    Returns
+    -------
+    samples, labels
+        As :func:`gated_generate` returns them.
+    rejection_rate : dict
+        Per class label drawn, the share of this draw's samples the gate rejected.
     """
-    model = estimator.model_
     samples, labels, rates = gated_generate(
         generate or model.generate,
         lambda s: features(model, s),
-        estimator._gate,
+        gate,
         y_idx,
         rng,
-        len(estimator.classes_),
+        len(classes),
     )
-    if rates:
-        estimator.rejection_rate_ = {
-            **getattr(estimator, "rejection_rate_", {}),
-            **_by_label(estimator.classes_, rates),
-        }
-    return samples, labels
+    return samples, labels, _by_label(classes, rates)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .corrections import MIN_ROWS_TO_MATCH
+from .corrections import ColumnMatcher
 
 __all__ = ["N_LEVELS", "QuantileMatcher"]
 
@@ -37,7 +37,7 @@ __all__ = ["N_LEVELS", "QuantileMatcher"]
 N_LEVELS = 201
 
 
-class QuantileMatcher:
+class QuantileMatcher(ColumnMatcher):
     """Per class and column, ``x -> Q_real(F_synthetic(x))`` on NaN-free values.
 
     Attributes
@@ -50,43 +50,15 @@ class QuantileMatcher:
         Evenly spaced probabilities from 0 to 1.
     """
 
-    def fit(
-        self,
-        real: np.ndarray,
-        real_y: np.ndarray,
-        synthetic: np.ndarray,
-        synthetic_y: np.ndarray,
-        n_classes: int,
-    ) -> QuantileMatcher:
-        """Estimate both quantile functions per class and column.
-
-        Parameters
-        ----------
-        real : ndarray of shape (n_real, n_columns)
-            The real rows' continuous values, NaN where missing.
-        real_y : ndarray of shape (n_real,)
-            Their class indices.
-        synthetic : ndarray of shape (n_reference, n_columns)
-            A synthetic reference sample, before any correction.
-        synthetic_y : ndarray of shape (n_reference,)
-            Its class indices.
-        n_classes : int
-        """
-        n_cols = real.shape[1]
+    def _start(self, n_classes: int, n_cols: int) -> None:
         self.levels_ = np.linspace(0.0, 1.0, N_LEVELS)
         self.synthetic_ = np.full((n_classes, n_cols, N_LEVELS), np.nan)
         self.real_ = np.full((n_classes, n_cols, N_LEVELS), np.nan)
-        for k in range(n_classes):
-            r_k, s_k = real[real_y == k], synthetic[synthetic_y == k]
-            for j in range(n_cols):
-                r = r_k[:, j][~np.isnan(r_k[:, j])]
-                s = s_k[:, j][~np.isnan(s_k[:, j])]
-                if len(r) < MIN_ROWS_TO_MATCH or len(s) < MIN_ROWS_TO_MATCH:
-                    continue
-                # linear between order statistics: ties in r give flat stretches
-                self.real_[k, j] = np.quantile(r, self.levels_)
-                self.synthetic_[k, j] = np.quantile(s, self.levels_)
-        return self
+
+    def _fit_column(self, k: int, j: int, real: np.ndarray, synthetic: np.ndarray) -> None:
+        # linear between order statistics: ties in the real values give flat stretches
+        self.real_[k, j] = np.quantile(real, self.levels_)
+        self.synthetic_[k, j] = np.quantile(synthetic, self.levels_)
 
     @classmethod
     def from_arrays(cls, synthetic: np.ndarray, real: np.ndarray) -> QuantileMatcher:

@@ -24,7 +24,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._runtime import private_seed
+from .._settings import settings_config, settings_from_config
 
 __all__ = [
     "RealismFilter",
@@ -162,7 +163,7 @@ class RealismFilter:
         """JSON-able settings and the network's weights on the CPU."""
         first = self.network.net[0]
         config = {
-            "settings": {**asdict(self.settings), "hidden_units": list(self.settings.hidden_units)},
+            "settings": settings_config(self.settings),
             "n_features": int(first.in_features - self.network.n_classes),
             "n_classes": int(self.network.n_classes),
             "filtered": [bool(v) for v in self.filtered],
@@ -175,8 +176,7 @@ class RealismFilter:
         cls, config: dict[str, Any], tensors: dict[str, torch.Tensor], device: torch.device
     ) -> RealismFilter:
         """Rebuild a filter saved by :meth:`get_state`; runs no pickled code."""
-        settings = RealismSettings(**config["settings"])
-        settings.hidden_units = tuple(settings.hidden_units)
+        settings = settings_from_config(RealismSettings, config["settings"])
         network = RealismCritic(config["n_features"], config["n_classes"], settings.hidden_units)
         network.load_state_dict(tensors)
         return cls(settings, network.to(device), np.asarray(config["filtered"], dtype=bool))
@@ -322,9 +322,11 @@ def train_realism_filter(
     n_classes: int,
     seed: int,
     device: torch.device,
-    settings: RealismSettings | None = None,
 ) -> RealismFilter:
     """Draw as many synthetic rows per class as there are real ones, then fit the filter.
+
+    The filter has the default :class:`RealismSettings`, the ones the estimator
+    uses; :func:`fit_realism_filter` takes others.
 
     Parameters
     ----------
@@ -334,7 +336,7 @@ def train_realism_filter(
         Encodes what ``generate`` returns as an ``(n, n_features)`` array.
     real : ndarray of shape (n, n_features)
         The encoded real training rows; ``y_real`` their class indices.
-    n_classes, seed, device, settings
+    n_classes, seed, device
         As for :func:`fit_realism_filter`; ``seed`` also seeds the draw.
     """
     counts = np.minimum(np.bincount(y_real, minlength=n_classes), _MAX_ROWS_PER_CLASS)
@@ -343,4 +345,4 @@ def train_realism_filter(
     rng = torch.Generator(device=device)
     rng.manual_seed(seed)
     synthetic = featurize(generate(y_syn, rng))
-    return fit_realism_filter(real, y_real, synthetic, y_syn, n_classes, seed, device, settings)
+    return fit_realism_filter(real, y_real, synthetic, y_syn, n_classes, seed, device)

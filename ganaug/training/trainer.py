@@ -7,10 +7,11 @@ runs a number of generator steps, each after ``n_critic`` critic steps; a later
 call continues where the last stopped (``warm_start``).
 
 Training cannot fail silently: a non-finite loss or gradient skips the update,
-restores the last good state (the moving-average generator and a recent critic
-snapshot), halves the learning rate and goes on with a warning; after
-``max_recoveries`` such events it raises. Ctrl-C stops training, keeps the
-moving-average generator and warns how far training got.
+and the trainer's :class:`~ganaug.training.guard.TrainingGuard` restores the last
+good state, halves the learning rate and goes on with a warning (after
+``max_recoveries`` such events it raises); the guard's health check catches a
+collapsed or non-finite moving-average generator the same way. Ctrl-C stops
+training, keeps the moving-average generator and warns how far training got.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tqdm.auto import tqdm
 
 from ..losses import critic_loss, generator_loss, gradient_penalty
 from ..precision import LossScaler, autocast, float32_parametrizations, portable_precision
+from .guard import BatchSource, TrainingDivergedError, TrainingGuard
 
 __all__ = [
     "Callback",
@@ -37,8 +39,6 @@ __all__ = [
     "TrainingDivergedError",
     "weights_under",
 ]
-
-BatchSource = Callable[[torch.Generator], tuple[torch.Tensor, torch.Tensor]]
 
 # Where GANTrainer.state_tensors stores each network's weights, by attribute.
 STATE_PREFIXES = {
@@ -53,10 +53,6 @@ def weights_under(tensors: Mapping[str, torch.Tensor], prefix: str) -> dict[str,
     """The tensors stored as ``"prefix.name"``, keyed by ``name`` (a module's state dict)."""
     start = len(prefix) + 1
     return {k[start:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
-
-
-class TrainingDivergedError(RuntimeError):
-    """Training kept producing non-finite values after every recovery attempt."""
 
 
 @dataclass
@@ -123,6 +119,12 @@ class GANTrainer:
         fake samples alike before the critic sees them.
     callbacks : sequence of Callback
         Hooks.
+
+    Attributes
+    ----------
+    guard : TrainingGuard
+        Keeps the last good state, recovers from failed steps and checks the
+        moving-average generator for collapse.
     """
 
     def __init__(
@@ -152,18 +154,29 @@ class GANTrainer:
         # a model fitted in fp16 on a GPU and loaded on a CPU trains on in float32
         self.precision = portable_precision(config.mixed_precision, device)
         self._scalers: dict[int, LossScaler] = {}
-        self._make_optimizers()
+        self.make_optimizers()
         self.steps_done = 0
-        self.recoveries = 0
         self.history: list[dict[str, float]] = []
         self.interrupted = False
-        self._snapshot()
-        self._snapshot_generator()
-        self._real_spread: torch.Tensor | None = None
+        self.guard = TrainingGuard(self)
 
     # -- pieces ---------------------------------------------------------------------
 
-    def _make_optimizers(self) -> None:
+    @property
+    def recoveries(self) -> int:
+        """Recoveries so far (see :class:`~ganaug.training.guard.TrainingGuard`)."""
+        return self.guard.recoveries
+
+    def check_health(self) -> str | None:
+        """None when the moving-average generator is healthy, else what is wrong.
+
+        See :meth:`ganaug.training.guard.TrainingGuard.check_health`.
+        """
+        return self.guard.check_health()
+
+    def make_optimizers(self) -> None:
+        """Fresh optimizers (and fp16 loss scalers) at the current learning rate."""
+
         def adam(module: nn.Module) -> torch.optim.Optimizer:
             # fused: one kernel over all tensors, much cheaper than per-tensor
             # updates for small networks
@@ -245,7 +258,7 @@ class GANTrainer:
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """The generator's loss on a fake batch and its parts (for the history).
 
-        Subclasses add terms here (see ``ganaug.models.image.DiverseGANTrainer``).
+        Subclasses add terms here (see ``ganaug.training.diverse.DiverseGANTrainer``).
         """
         scores = self.critic(self._critic_view(fake), y).float()
         loss = generator_loss(self.config.loss, scores)
@@ -331,119 +344,8 @@ class GANTrainer:
             self.rng.manual_seed(int(steps_done))
         self.steps_done = int(steps_done)
         self.history = [dict(h) for h in history]
-        self._snapshot()
-        self._snapshot_generator()
-
-    def _snapshot(self) -> None:
-        self._good_critic = copy.deepcopy(self.critic.state_dict())
-        self._good_classifier = (
-            copy.deepcopy(self.classifier.state_dict()) if self.classifier is not None else None
-        )
-
-    def _snapshot_generator(self) -> None:
-        """Remember the generator and its moving average as they pass a health check."""
-        self._good_generator = copy.deepcopy(self.generator.state_dict())
-        self._good_ema = copy.deepcopy(self.ema.state_dict())
-
-    def _recover(
-        self, reason: str = "non-finite losses or gradients", unhealthy: bool = False
-    ) -> None:
-        """Return to the last good state with half the learning rate.
-
-        After a non-finite step the moving average is the last good generator; when
-        the moving average itself failed a health check (``unhealthy``), both go
-        back to the pair that last passed one.
-        """
-        self.recoveries += 1
-        if self.recoveries > self.config.max_recoveries:
-            raise TrainingDivergedError(
-                f"Training went wrong {self.recoveries} times (last: {reason} at step "
-                f"{self.steps_done}) despite restoring the last good state and lowering "
-                "the learning rate each time. Try a smaller learning_rate, or check the "
-                "data for extreme values."
-            )
-        if not unhealthy and _all_finite(self.ema):
-            self.generator.load_state_dict(self.ema.state_dict())
-        else:
-            # the moving average itself went bad: back to the last checked-healthy pair
-            self.generator.load_state_dict(self._good_generator)
-            self.ema.load_state_dict(self._good_ema)
-        self.critic.load_state_dict(self._good_critic)
-        if self.classifier is not None and self._good_classifier is not None:
-            self.classifier.load_state_dict(self._good_classifier)
-        self.learning_rate /= 2
-        self._make_optimizers()
-        warnings.warn(
-            f"{reason[0].upper()}{reason[1:]} at step {self.steps_done}; restored the last "
-            f"good generator and critic and lowered the learning rate to "
-            f"{self.learning_rate:.2e}.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-
-    # -- health ---------------------------------------------------------------------
-
-    def _measure_real_spread(self, batches: BatchSource) -> None:
-        """Each class's spread in the real data, the yardstick of the collapse check."""
-        data, labels = getattr(batches, "data", None), getattr(batches, "labels", None)
-        if not (isinstance(data, torch.Tensor) and isinstance(labels, torch.Tensor)):
-            # an unknown source: a few batches from a private generator, so that the
-            # training stream is the same whether or not the check runs
-            rng = torch.Generator(device=self.device)
-            rng.manual_seed(0)
-            data, labels = (torch.cat(t) for t in zip(*(batches(rng) for _ in range(8))))
-        elif len(labels) > _SPREAD_ROWS:
-            rng = torch.Generator(device=labels.device)
-            rng.manual_seed(0)
-            rows = torch.randperm(len(labels), generator=rng, device=labels.device)[:_SPREAD_ROWS]
-            data, labels = data[rows], labels[rows]
-        n_classes = max(int(getattr(self.generator, "n_classes", 0)), int(labels.max()) + 1)
-        spread, counts = class_spread(data, labels, n_classes)
-        # classes with a handful of rows (or identical rows) may rightly give
-        # near-identical samples: they are not checked
-        spread[(counts < _MIN_ROWS_CHECKED) | ~(spread > 0)] = float("nan")
-        self._real_spread = spread
-
-    @torch.no_grad()
-    def check_health(self) -> str | None:
-        """None when the moving-average generator is healthy, else what is wrong.
-
-        Draws a few samples per class (with a private random generator) and
-        checks that they are finite and that no class has collapsed: a class's
-        samples spread less than ``collapse_ratio`` times its real samples do.
-        """
-        if self._real_spread is None:
-            return None
-        checked = torch.nonzero(~torch.isnan(self._real_spread)).flatten()
-        n_classes = len(self._real_spread)
-        per_class = max(8, min(64, 512 // max(len(checked), 1)))
-        y = checked.to(self.device).repeat_interleave(per_class)
-        if len(y) == 0:
-            y = torch.arange(n_classes, device=self.device).repeat_interleave(2)
-        rng = torch.Generator(device=self.device)
-        rng.manual_seed(self.steps_done)
-        z = torch.randn(len(y), self.latent_dim, generator=rng, device=self.device)
-        samples = self.ema(z, y, generator=rng)
-        if not torch.isfinite(samples).all():
-            return "non-finite samples from the moving-average generator"
-        if len(checked) == 0:
-            return None
-        spread, _ = class_spread(samples, y, n_classes)
-        ratio = spread.cpu()[checked.cpu()] / self._real_spread[checked.cpu()]
-        collapsed = checked.cpu()[ratio < self.config.collapse_ratio].tolist()
-        if collapsed:
-            return (
-                f"a collapsed generator (the samples of class index {collapsed} are all alike, "
-                f"spread {float(ratio.min()):.3g} of the real one)"
-            )
-        return None
-
-    def _guard_health(self) -> None:
-        problem = self.check_health()
-        if problem is None:
-            self._snapshot_generator()
-            return
-        self._recover(problem, unhealthy=True)
+        self.guard.snapshot()
+        self.guard.snapshot_generator()
 
     # -- the loop -------------------------------------------------------------------
 
@@ -470,20 +372,20 @@ class GANTrainer:
         every = self.config.health_every
         try:
             if every > 0:
-                self._measure_real_spread(batches)
+                self.guard.measure_real_spread(batches)
             while self.steps_done < target:
                 metrics = self._one_step(batches)
                 if metrics is None:
-                    self._recover()
+                    self.guard.recover()
                     continue
                 self.steps_done += 1
                 self.update_ema()
                 metrics = {"step": float(self.steps_done), **metrics}
                 self.history.append(metrics)
                 if self.steps_done % self.config.snapshot_every == 0:
-                    self._snapshot()
+                    self.guard.snapshot()
                 if every > 0 and self.steps_done % every == 0:
-                    self._guard_health()
+                    self.guard.guard_health()
                 bar.update(1)
                 if verbose > 0 and self.steps_done % 10 == 0:
                     bar.set_postfix(
@@ -493,9 +395,10 @@ class GANTrainer:
                     cb.on_step_end(self, metrics)
             if every > 0 and n_steps > 0 and self.steps_done % every != 0:
                 # the samples come from the final moving average: check it too
-                problem = self.check_health()
+                # (no snapshot: the run ends here; and the warning names train's caller)
+                problem = self.guard.check_health()
                 if problem is not None:
-                    self._recover(problem, unhealthy=True)
+                    self.guard.recover(problem, unhealthy=True)
         except KeyboardInterrupt:
             self.interrupted = True
             warnings.warn(
@@ -536,45 +439,3 @@ class GANTrainer:
         if not all(math.isfinite(v) for v in totals.values()):
             return None
         return totals
-
-
-# Rows of real data the collapse check's yardstick is measured on.
-_SPREAD_ROWS = 8192
-# Classes with fewer real rows than this are not checked for collapse.
-_MIN_ROWS_CHECKED = 5
-
-
-def _all_finite(module: nn.Module) -> bool:
-    tensors = [p.detach() for p in module.parameters()]
-    return not tensors or bool(torch.isfinite(torch.stack(torch._foreach_norm(tensors))).all())
-
-
-def class_spread(
-    x: torch.Tensor, y: torch.Tensor, n_classes: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per class: the mean over features of the standard deviation over samples.
-
-    Parameters
-    ----------
-    x : Tensor of shape (n, ...)
-        Samples in model space.
-    y : Tensor of shape (n,)
-        Their class indices.
-    n_classes : int
-
-    Returns
-    -------
-    spread : Tensor of shape (n_classes,)
-        On the CPU, float64; NaN for classes with fewer than two samples.
-    counts : Tensor of shape (n_classes,)
-        Samples per class.
-    """
-    flat = x.detach().flatten(1).double().cpu()
-    y = y.cpu()
-    counts = torch.bincount(y, minlength=n_classes).double()
-    sums = torch.zeros(n_classes, flat.shape[1], dtype=torch.float64).index_add_(0, y, flat)
-    means = sums / counts.clamp_min(1)[:, None]
-    sq = torch.zeros_like(sums).index_add_(0, y, (flat - means[y]) ** 2)
-    std = (sq / (counts - 1).clamp_min(1)[:, None]).sqrt().mean(dim=1)
-    std[counts < 2] = float("nan")
-    return std, counts
