@@ -245,10 +245,11 @@ def test_image_model_saved_on_gpu_loads_by_default_without_cuda(tmp_path, monkey
     aug.save(src)
     _as_if_saved_on_a_gpu(src, dst)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("ganaug.precision.cpu_has_amx_bf16", lambda: False)
     with pytest.warns(UserWarning, match="loaded on the CPU"):
         loaded = GANAugmenter.load(dst)
     assert loaded.device_.type == "cpu"
-    # "auto" resolves again on the CPU: training on is float32
+    # "auto" resolves again on the CPU (here one without AMX): training on is float32
     assert loaded.model_.trainer.precision == "off"
     X_new, y_new = loaded.sample(5, y=5)
     assert X_new.shape == (5, 16, 16) and X_new.dtype == np.uint8 and (y_new == 5).all()

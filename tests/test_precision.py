@@ -11,8 +11,9 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+import ganaug.precision
 from ganaug import GANAugmenter
-from ganaug.precision import LossScaler, portable_precision, resolve_precision
+from ganaug.precision import LossScaler, cpu_has_amx_bf16, portable_precision, resolve_precision
 
 
 def _images(n_major: int = 40, n_minor: int = 12, side: int = 16):
@@ -39,7 +40,13 @@ def test_mixed_precision_true_on_mps_is_refused():
         resolve_precision(True, torch.device("mps"))
 
 
-def test_auto_is_float32_on_the_cpu():
+@pytest.fixture
+def no_amx(monkeypatch):
+    """A CPU without bfloat16 matrix units, whatever this one has."""
+    monkeypatch.setattr(ganaug.precision, "cpu_has_amx_bf16", lambda: False)
+
+
+def test_auto_is_float32_on_a_cpu_without_amx(no_amx):
     X, y = _images()
     aug = _small().fit(X, y)
     assert aug.model_.trainer.precision == "off"
@@ -48,7 +55,40 @@ def test_auto_is_float32_on_the_cpu():
     assert resolve_precision(False, torch.device("cuda")) == "off"
 
 
-def test_auto_and_false_give_identical_results_on_the_cpu():
+def test_auto_is_bfloat16_on_a_cpu_with_amx(monkeypatch):
+    monkeypatch.setattr(ganaug.precision, "cpu_has_amx_bf16", lambda: True)
+    assert resolve_precision("auto", torch.device("cpu")) == "bf16"
+    assert resolve_precision(False, torch.device("cpu")) == "off"
+    X, y = _images()
+    aug = _small().fit(X, y)
+    assert aug.model_.trainer.precision == "bf16"
+    X_new, _ = aug.sample(4, y=1)
+    assert X_new.dtype == np.uint8 and X_new.shape == (4, 16, 16)
+    # repeatable on one machine, as float32 is
+    again = _small().fit(X, y)
+    assert np.array_equal(
+        again.sample(4, y=1, random_state=3)[0], aug.sample(4, y=1, random_state=3)[0]
+    )
+
+
+def test_amx_probe_reads_torchs_cpu_capabilities(monkeypatch):
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"amx_bf16": True})
+    assert cpu_has_amx_bf16() is True
+    monkeypatch.setattr(torch.cpu, "get_capabilities", lambda: {"avx512_bf16": True})
+    assert cpu_has_amx_bf16() is False
+    monkeypatch.delattr(torch.cpu, "get_capabilities")
+    assert cpu_has_amx_bf16() is False
+
+
+def test_cpu_image_networks_train_channels_last():
+    X, y = _images()
+    trainer = _small().fit(X, y).model_.trainer
+    for network in (trainer.generator, trainer.critic, trainer.ema):
+        weights = [p for p in network.parameters() if p.dim() == 4]
+        assert weights and all(p.is_contiguous(memory_format=torch.channels_last) for p in weights)
+
+
+def test_auto_and_false_give_identical_results_on_a_cpu_without_amx(no_amx):
     X, y = _images()
     a = _small(mixed_precision="auto").fit(X, y)
     b = _small(mixed_precision=False).fit(X, y)
@@ -146,7 +186,7 @@ def test_portable_precision_falls_back_off_the_gpu():
     assert portable_precision("fp16", torch.device("cuda")) == "fp16"
 
 
-def test_file_records_the_setting_and_old_files_load(tmp_path):
+def test_file_records_the_setting_and_old_files_load(tmp_path, no_amx):
     X, y = _images()
     aug = _small(mixed_precision=True).fit(X, y)
     path, old = tmp_path / "m", tmp_path / "old"
