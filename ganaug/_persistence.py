@@ -17,6 +17,7 @@ dataclasses defined in ganaug itself.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import tempfile
@@ -82,7 +83,7 @@ def encode(value: Any) -> Any:
         return {"__label_gate__": encode(value.get_state())}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         cls = type(value)
-        name = {c: n for n, c in _allowed_dataclasses().items()}.get(cls)
+        name = _dataclass_names().get(cls)
         if name is None:
             raise TypeError(f"cannot store an instance of {cls.__module__}.{cls.__qualname__}")
         fields = {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
@@ -137,6 +138,7 @@ def _hashable(key: Any) -> Any:
     return tuple(key) if isinstance(key, list) else key
 
 
+@functools.cache
 def _allowed_dataclasses() -> dict[str, type]:
     """The only classes a file may name: ganaug's own plain-value dataclasses.
 
@@ -165,6 +167,12 @@ def _allowed_dataclasses() -> dict[str, type]:
     for rule in ("Implication", "Multiple", "Offset", "Order", "Sum"):  # rules and rules_
         names[f"ganaug.sampling.rule_kinds:{rule}"] = getattr(rule_kinds, rule)
     return names
+
+
+@functools.cache
+def _dataclass_names() -> dict[type, str]:
+    """The file's name of each class :func:`_allowed_dataclasses` allows."""
+    return {cls: name for name, cls in _allowed_dataclasses().items()}
 
 
 def _dataclass(path: str, fields: dict[str, Any]) -> Any:

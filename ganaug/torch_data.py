@@ -105,7 +105,7 @@ class AugmentedDataset(Dataset):
         self._augmenter = augmenter if resample_each_epoch else None
         self._encoder = encoder if features == "encoded" else None
         self._real_X = real_X
-        self._real_idx = _class_indices(self.classes, real_y)
+        self._real_idx = class_indices(np.asarray(real_y), self.classes)
         self.n_real = len(self._real_idx)
         self._real_rows = self._table_rows(real_X) if kind == "table" else None
         self.epoch = 0
@@ -122,7 +122,7 @@ class AugmentedDataset(Dataset):
             self._synth_X, synth_y = None, np.zeros(0, dtype=self.classes.dtype)
         else:
             self._synth_X, synth_y = augmenter.sample(self.counts, random_state=self._epoch_seed())
-        self._synth_idx = _class_indices(self.classes, synth_y)
+        self._synth_idx = class_indices(np.asarray(synth_y), self.classes)
         self._synth_rows = self._table_rows(self._synth_X) if self.kind == "table" else None
         self.targets = np.concatenate([self._real_idx, self._synth_idx])
 
@@ -192,10 +192,6 @@ class AugmentedDataset(Dataset):
             return (out if isinstance(out, torch.Tensor) else _hwc_to_tensor(out)), label
         x = _hwc_to_tensor(image)
         return (self.transform(x) if self.transform is not None else x), label
-
-
-def _class_indices(classes: np.ndarray, y: Any) -> np.ndarray:
-    return class_indices(np.asarray(y), classes)
 
 
 def _dataset_labels(data: Any) -> np.ndarray:

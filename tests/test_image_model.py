@@ -70,7 +70,7 @@ def test_diffaugment_uses_only_the_given_generator():
 
 
 class _ListDataset(Dataset):
-    """An in-test Dataset that counts how many items were read in one go."""
+    """An in-test Dataset of ``(1, H, W)`` image tensors and int labels."""
 
     def __init__(self, images, labels):
         self.images, self.labels = images, labels
