@@ -19,7 +19,13 @@ share of synthetic images that a logistic regression trained on all the real
 training images (before the cut) reads as their class; ``reader`` is what that
 classifier scores on real test images, the ceiling to read fidelity against.
 ``gated`` and ``fid_gated`` score what ``filter_samples=True`` draws from the
-same fitted networks.
+same fitted networks. ``detect`` is the realism score: the cross-validated AUC
+of a logistic regression on pooled pixels telling real training images from
+as many synthetic ones per class (0.5: it cannot tell them apart). With
+``--ablate``, ``no_map`` (with its ``fid_`` and ``det_`` columns) scores the
+same fitted networks sampled without the intensity map (how ganaug sampled
+before it); with truncation on, ``no_trunc`` and ``neither`` score them
+without truncation, or without both.
 
 Targets of issue 11 (mean over 5 paired seeds, defaults): label fidelity
 >= 0.95; GANAugmenter >= RandomOverSampler + 0.01; a default fit on 2,000
@@ -76,7 +82,12 @@ def _score(X: np.ndarray, y: np.ndarray, X_te: np.ndarray, y_te: np.ndarray, **k
 
 
 def run_seed(
-    data: str, seed: int, quick: bool, params: dict, checkpoints: list[int] | None = None
+    data: str,
+    seed: int,
+    quick: bool,
+    params: dict,
+    checkpoints: list[int] | None = None,
+    ablate: bool = False,
 ) -> list[dict[str, float]]:
     """Every sampler on one seed's split: one row per GAN checkpoint.
 
@@ -111,12 +122,69 @@ def run_seed(
         r["images_per_s"] = len(X_syn) / max(time.perf_counter() - start, 1e-9)
         r["GAN"] = _score(np.r_[X_tr, X_syn], np.r_[y_tr, y_syn], X_te, y_te)
         r["fidelity"] = float((reader.predict(X_syn.reshape(len(X_syn), -1)) == y_syn).mean())
+        r["detect"] = _detection_auc(gan, X_tr, y_tr, seed)
+        if ablate:
+            r.update(_ablations(gan, X_tr, y_tr, X_te, y_te, reader, wanted, seed))
         if not gan.filter_samples:
             X_syn, y_syn = _gated_sample(gan, X_tr, y_tr, wanted, seed)
             r["gated"] = _score(np.r_[X_tr, X_syn], np.r_[y_tr, y_syn], X_te, y_te)
             r["fid_gated"] = float((reader.predict(X_syn.reshape(len(X_syn), -1)) == y_syn).mean())
         rows.append(r)
     return rows
+
+
+def _detection_auc(gan: GANAugmenter, X: np.ndarray, y: np.ndarray, seed: int) -> float:
+    """Cross-validated AUC of a pixel classifier telling real training images from synthetic.
+
+    As many synthetic images per class as real ones; pixels average-pooled to at
+    most 16x16 and standardised, the class one-hot beside them (a logistic
+    regression, C=0.1, 5 folds). 0.5: the classifier cannot tell them apart.
+    """
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from torch.nn import functional as F
+
+    counts = {c: int((y == c).sum()) for c in gan.classes_}
+    X_syn, y_syn = gan.sample(counts, random_state=seed + 500)
+
+    def pooled(a: np.ndarray) -> np.ndarray:
+        t = torch.as_tensor(a, dtype=torch.float32)
+        t = t[:, None] if t.ndim == 3 else t.permute(0, 3, 1, 2)
+        return (F.adaptive_avg_pool2d(t, 16) if t.shape[-1] > 16 else t).flatten(1).numpy()
+
+    labels = np.searchsorted(gan.classes_, np.r_[y, y_syn])
+    features = np.c_[np.r_[pooled(X), pooled(X_syn)], np.eye(len(gan.classes_))[labels]]
+    real = np.r_[np.ones(len(X)), np.zeros(len(X_syn))]
+    detector = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
+    folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+    return float(cross_val_score(detector, features, real, cv=folds, scoring="roc_auc").mean())
+
+
+def _ablations(gan, X_tr, y_tr, X_te, y_te, reader, wanted: dict, seed: int) -> dict[str, float]:
+    """Scores of the same fitted networks without the intensity map (and, when the fit
+    truncated, without truncation, or without both).
+
+    The mean shift stays as fitted: with truncation off, ``no_map`` samples exactly as
+    ganaug did before the intensity map.
+    """
+    model, out = gan.model_, {}
+    kept = model.truncation, model.intensities
+    variants = [("no_map", kept[0], None)]
+    if kept[0] is not None:  # with truncation="auto" or a number
+        variants += [("no_trunc", None, kept[1]), ("neither", None, None)]
+    for name, truncation, intensities in variants:
+        model.truncation, model.intensities = truncation, intensities
+        try:
+            X_syn, y_syn = gan.sample(wanted, random_state=seed)
+            out[name] = _score(np.r_[X_tr, X_syn], np.r_[y_tr, y_syn], X_te, y_te)
+            out["fid_" + name] = float(
+                (reader.predict(X_syn.reshape(len(X_syn), -1)) == y_syn).mean()
+            )
+            out["det_" + name] = _detection_auc(gan, X_tr, y_tr, seed)
+        finally:
+            model.truncation, model.intensities = kept
+    return out
 
 
 def _gated_sample(gan: GANAugmenter, X: np.ndarray, y: np.ndarray, wanted: dict, seed: int):
@@ -140,22 +208,24 @@ def _gated_sample(gan: GANAugmenter, X: np.ndarray, y: np.ndarray, wanted: dict,
 
 def summary(runs: list[dict[str, float]]) -> str:
     """One row per seed, the mean, and the targets checked on the mean."""
-    cols = [*BASELINES, "GAN", "fidelity"]
+    cols = [*BASELINES, "GAN", "fidelity", "detect"]
     cols += [c for c in ("gated", "fid_gated") if c in runs[0]] + ["reader"]
+    for name in ("no_trunc", "no_map", "neither"):
+        cols += [c for c in (name, "fid_" + name, "det_" + name) if c in runs[0]]
     lines = [
         f"{'seed':<6}"
-        + "".join(f"{c:>10}" for c in cols)
+        + "".join(f"{c:>13}" for c in cols)
         + f"{'fit s':>8}{'steps':>7}{'steps/s':>9}{'load':>6}"
     ]
     for r in runs:
         lines.append(
             f"{r['seed']:<6}"
-            + "".join(f"{r[c]:>10.3f}" for c in cols)
+            + "".join(f"{r[c]:>13.3f}" for c in cols)
             + f"{r['fit_s']:>8.0f}{r['steps']:>7.0f}{r['steps_per_s']:>9.2f}{r['load']:>6.1f}"
         )
     mean = {c: float(np.mean([r[c] for r in runs])) for c in [*cols, "fit_s"]}
     lines.append(
-        f"{'mean':<6}" + "".join(f"{mean[c]:>10.3f}" for c in cols) + f"{mean['fit_s']:>8.0f}"
+        f"{'mean':<6}" + "".join(f"{mean[c]:>13.3f}" for c in cols) + f"{mean['fit_s']:>8.0f}"
     )
     diffs = [r["GAN"] - r["ROS"] for r in runs]
     checks = {
@@ -191,6 +261,11 @@ def main() -> None:
         default=None,
         help="score the GAN at these step counts of one warm-started run",
     )
+    parser.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also score the same fits without truncation, the intensity map, or both",
+    )
     parser.add_argument("--json", default=None, help="also write the rows to this file")
     args = parser.parse_args()
     params = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
@@ -202,7 +277,7 @@ def main() -> None:
     )
     runs = []
     for seed in seeds:
-        runs += run_seed(args.data, seed, args.quick, params, args.checkpoints)
+        runs += run_seed(args.data, seed, args.quick, params, args.checkpoints, args.ablate)
         for r in runs[-len(args.checkpoints or [None]) :]:
             print({k: round(v, 3) for k, v in r.items()}, flush=True)
     for steps in sorted({r["steps"] for r in runs}):

@@ -21,12 +21,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._runtime import resolve_device, torch_threads
-from ._scalars import plain
 from .evaluation import quality_report, read_report_data, report_counts
 from .inputs.dispatch import check_input, restore_samples
 from .inputs.images import CheckedImages
 from .inputs.labels import (
     check_labels_early,
+    class_counts,
     class_indices,
     encode_labels,
     request_indices,
@@ -36,6 +36,7 @@ from .inputs.params import PARAMETER_CONSTRAINTS, check_hidden_units
 from .inputs.table import CheckedTable
 from .inputs.warm_start import FittedState, check_warm_start
 from .models.factory import fit_filters, fit_model, fit_table_rules
+from .models.image_fit import spreads_by_label
 from .realism_metrics import table_categorical
 from .sampling.draw import draw_samples
 from .sampling.gate import features
@@ -150,12 +151,35 @@ class GANAugmenter(BaseOverSampler):
         share of NaN per column (a class never NaN in a column gets none
         there); and shift its category odds so that each class's category
         frequencies are the real ones. Images: shift each class's synthetic
-        images so that their mean image is the real class's (the spread is
-        left alone; values are clipped to the range). Only classes with at
+        images so that their mean image is the real class's (values are
+        clipped to the range); for grayscale images, then map each class's
+        pixel values onto the real class's distribution of values (histogram
+        matching: a faint grey haze in the background becomes background, and
+        strokes take the real stroke values; the order of the values within
+        an image is kept; colour images are left alone, where matching each
+        channel on its own made them easier to tell from real). Only classes with at
         least 5 real rows are matched, but a category never seen with a class
         is never generated for it, whatever the class's size. Whatever this
         setting, numeric columns whose values lie on a grid (whole numbers,
         multiples of a round step, a few observed values) come out on it.
+
+    truncation : float in (0, 1] or "auto", default=1.0
+        Images only: the spread of the generator's noise, ``z * psi`` (the
+        truncation trick of BigGAN [6]_): below 1, samples are more typical of
+        their class and less varied. ``1`` (the default) draws the noise the
+        networks were trained on. A number uses that ``psi`` for every class.
+        ``"auto"`` fits one ``psi`` per class after training: the largest of
+        1, 0.9, ..., 0.6 at which a logistic regression of the real images
+        (pixels pooled to at most 16x16, balanced class weights) reads the
+        class's synthetic images as their class about as often (within one
+        standard error) as it reads held-out real images of the class; it
+        adds about 7 s to a fit of 2,000 images of 28x28. ``truncation_``
+        holds the spreads. On MNIST-size digits (benchmarks/images.py, the
+        same 5 fitted networks sampled both ways) ``"auto"`` raised label
+        fidelity from 0.85 to 0.89 at the same balanced accuracy (0.880
+        against 0.881), but less varied samples are easier to tell from real
+        ones: a pixel classifier's detection AUC rose from 0.67 to 0.77.
+        Tables ignore it.
 
     device : str or torch.device, default="auto"
         ``"auto"`` uses CUDA or MPS when present, else the CPU.
@@ -279,6 +303,9 @@ class GANAugmenter(BaseOverSampler):
         The trained model (encoder, networks, moving-average generator).
     model_type_ : str
         ``"tabular"`` or ``"image"``.
+    truncation_ : dict or None
+        Images: ``{{class: psi}}``, the noise spread each class samples with
+        (see ``truncation``); None for tables.
     rules_ : list of Rule
         The rules every synthetic row keeps: the user's ``rules`` first, then
         the discovered ones. ``str(rule)`` reads as the rule's text, e.g.
@@ -319,6 +346,8 @@ class GANAugmenter(BaseOverSampler):
        Augmentation for Data-Efficient GAN Training", NeurIPS 2020.
     .. [5] S. Azadi, C. Olsson, T. Darrell, I. Goodfellow, A. Odena,
        "Discriminator Rejection Sampling", ICLR 2019.
+    .. [6] A. Brock, J. Donahue, K. Simonyan, "Large Scale GAN Training for
+       High Fidelity Natural Image Synthesis", ICLR 2019.
 
     Examples
     --------
@@ -382,6 +411,7 @@ class GANAugmenter(BaseOverSampler):
         loss: str = "auto",
         aux_weight: float | str = "auto",
         moment_matching: bool = True,
+        truncation: float | str = 1.0,
         device: str | torch.device = "auto",
         mixed_precision: bool | str = "auto",
         n_jobs: int | str | None = None,
@@ -407,6 +437,7 @@ class GANAugmenter(BaseOverSampler):
         self.loss = loss
         self.aux_weight = aux_weight
         self.moment_matching = moment_matching
+        self.truncation = truncation
         self.device = device
         self.mixed_precision = mixed_precision
         self.n_jobs = n_jobs
@@ -491,10 +522,6 @@ class GANAugmenter(BaseOverSampler):
         check_hidden_units(self.hidden_units)
         start = time.perf_counter()
         classes, y_idx = encode_labels(y)
-        if isinstance(checked, CheckedImages) and self.rules:
-            raise ValueError(
-                f"rules={self.rules!r} were given for images; rules apply to tables only."
-            )
         continuing = self.warm_start and hasattr(self, "model_")
         device = self._fit_device(continuing)
         if continuing:
@@ -525,9 +552,7 @@ class GANAugmenter(BaseOverSampler):
         if rates is not None:
             self.rejection_rate_ = rates
         self.classes_ = classes
-        self.class_counts_ = {
-            plain(c): int(n) for c, n in zip(classes, np.bincount(y_idx, minlength=len(classes)))
-        }
+        self.class_counts_ = class_counts(classes, y_idx)
         self._input = checked.info
         self._y_dtype = y.dtype
         self.model_type_ = "image" if isinstance(checked, CheckedImages) else "tabular"
@@ -535,6 +560,11 @@ class GANAugmenter(BaseOverSampler):
         self.history_ = self.model_.history
         self.n_steps_ = self.model_.steps_done
         self.fit_time_ = time.perf_counter() - start
+
+    @property
+    def truncation_(self) -> dict[Any, float] | None:
+        """Images: ``{class: psi}``, the noise spread of each class (see ``truncation``)."""
+        return spreads_by_label(self.model_, self.classes_)
 
     def _params(self) -> SimpleNamespace:
         """The parameters as plain values: what the modules below the estimator read."""

@@ -48,8 +48,8 @@ def _synthetic_output_in_domain(monkeypatch):
     monkeypatch.setattr(tabular.TabularGAN, "generate", checked)
     generate_images = image.ImageGAN.generate
 
-    def checked_images(self, y, rng):
-        images = generate_images(self, y, rng)
+    def checked_images(self, y, rng, truncation=None):
+        images = generate_images(self, y, rng, truncation)
         assert bool(images.isfinite().all()), "non-finite synthetic pixels"
         return images
 

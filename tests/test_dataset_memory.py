@@ -52,31 +52,34 @@ def test_a_dataset_fit_never_stacks_the_whole_dataset(monkeypatch):
     data = _CountingImages(600)
     _fit(data)
     assert largest and max(largest) <= 256 < len(data)
-    # the quality gate's classifier reads a bounded sample: 500 images per class
+    # the quality gate's classifier and the truncation's read a bounded sample
+    # (500 images per class), 256 at a time
     largest.clear()
     data = _CountingImages(2000)
     _fit(data, filter_samples=True)
-    assert max(largest) <= 3 * 500 < len(data)
+    assert max(largest) <= 256 < len(data)
 
 
 def test_a_dataset_fit_reads_each_image_a_bounded_number_of_times(monkeypatch):
-    import ganaug.models.image as image_model
+    import ganaug.models.image_fit as image_model
 
-    # the mean-matching pass reads a bounded sample per class, not every image again
+    # the mean and intensity passes read a bounded sample per class, not every image
+    # again; a truncation="auto" classifier would read at most 500 per class (here 200)
     monkeypatch.setattr(image_model, "_MEAN_IMAGES_PER_CLASS", 50)
     data = _CountingImages(600)
     aug = _fit(data)
     n_classes = 3
     training_reads = aug.n_steps_ * 8 * 2  # batches of 8, a critic and a generator step at most
-    assert data.reads.sum() <= len(data) + 50 * n_classes + training_reads
+    passes = 2 * 50 * n_classes + 200 * n_classes
+    assert data.reads.sum() <= len(data) + passes + training_reads
     assert data.reads.min() >= 1  # every label (and image) was checked once
-    assert data.reads.max() <= 2 + training_reads
+    assert data.reads.max() <= 4 + training_reads
 
 
 def test_mean_matching_reads_every_image_of_small_classes_and_a_sample_of_large_ones(
     monkeypatch,
 ):
-    import ganaug.models.image as image_model
+    import ganaug.models.image_fit as image_model
     from ganaug.encoders.image import DatasetImages
     from ganaug.inputs.images import CheckedImages
 

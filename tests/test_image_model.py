@@ -241,10 +241,28 @@ def test_mean_matching_moves_each_class_mean_image_to_the_real_one():
         images, labels = aug.sample({0: 400, 1: 400, 2: 400}, random_state=0)
         return max(np.abs(images[labels == c].mean(0) / 255.0 - real[c]).mean() for c in real)
 
-    matched = gap(_small().fit(X, y))
+    shifted = _small().fit(X, y)
+    shifted.model_.intensities = None  # the shift alone: the intensity map after it moves means
     unmatched = gap(_small(moment_matching=False).fit(X, y))
     # clipping to [0, 255] and uint8 rounding keep it from being exact
-    assert matched < 0.05 < unmatched
+    assert gap(shifted) < 0.05 < unmatched
+
+
+def test_intensity_matching_gives_each_class_the_real_distribution_of_pixel_values():
+    """After two steps the pixel values are far from the real ones; the map fixes that."""
+    X, y = _digits(200)
+    levels = np.linspace(0.05, 0.95, 19)
+
+    def gap(aug):
+        images, labels = aug.sample({0: 400, 1: 400, 2: 400}, random_state=0)
+        return max(
+            np.abs(np.quantile(images[labels == c], levels) - np.quantile(X[y == c], levels)).max()
+            for c in range(3)
+        )
+
+    matched = _small().fit(X, y)
+    assert matched.model_.intensities.real_.shape == (10, 1, 129)
+    assert gap(matched) < 0.05 * 255 < gap(_small(moment_matching=False).fit(X, y))
 
 
 def test_mean_matching_skips_classes_with_fewer_than_five_images():
@@ -270,3 +288,20 @@ def test_cutout_is_left_out_below_sixteen_pixels():
     assert _small().fit(X, y).model_.settings.augment == ("color", "translation")
     big = np.repeat(np.repeat(X, 2, axis=1), 2, axis=2)  # 16x16
     assert _small().fit(big, y).model_.settings.augment == ("color", "translation", "cutout")
+
+
+def test_intensity_matching_leaves_classes_with_fewer_than_five_images_alone():
+    X, y = _digits(200)
+    keep = np.r_[np.flatnonzero(y != 0), np.flatnonzero(y == 0)[:4]]
+    intensities = _small().fit(X[keep], y[keep]).model_.intensities
+    assert torch.equal(intensities.real_[0], intensities.synthetic_[0])  # the identity
+    assert not torch.equal(intensities.real_[1], intensities.synthetic_[1])
+
+
+def test_colour_images_get_no_intensity_map():
+    """Channels matched one by one break colours: the map is for grayscale images only."""
+    X, y = _digits(40)
+    rgb = np.repeat(X[..., None], 3, axis=3)
+    assert _small().fit(rgb, y).model_.intensities is None
+    assert _small().fit(X, y).model_.intensities is not None
+    assert _small(moment_matching=False).fit(X, y).model_.intensities is None

@@ -20,6 +20,7 @@ __all__ = [
     "check_labels",
     "caller_stacklevel",
     "check_labels_early",
+    "class_counts",
     "class_indices",
     "encode_labels",
     "request_indices",
@@ -94,6 +95,16 @@ def encode_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             f"y has a single class ({classes[0]!r}); over-sampling needs at least two."
         )
     return classes, y_idx
+
+
+def class_counts(classes: np.ndarray, y_idx: np.ndarray) -> dict[Any, int]:
+    """``{class label: number of samples}`` from the class index of each sample.
+
+    >>> class_counts(np.array(["a", "b"]), np.array([0, 1, 1]))
+    {'a': 1, 'b': 2}
+    """
+    counts = np.bincount(y_idx, minlength=len(classes))
+    return {plain(c): int(n) for c, n in zip(classes, counts)}
 
 
 def class_indices(labels: Iterable[Any], classes: np.ndarray, name: str = "y") -> np.ndarray:

@@ -25,6 +25,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Any]] = {
     "loss": [StrOptions({"auto", "wgan-gp", "hinge", "bce"})],
     "aux_weight": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
     "moment_matching": ["boolean"],
+    "truncation": [Interval(Real, 0, 1, closed="right"), StrOptions({"auto"})],
     "device": [str, torch.device],
     "mixed_precision": [StrOptions({"auto"}), "boolean"],
     "n_jobs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],

@@ -27,7 +27,8 @@ from ..sampling.realism import RealismFilter, train_realism_filter
 from ..sampling.rule_checks import fit_rules
 from ..sampling.rule_kinds import Rule
 from ..training.trainer import Callback
-from .image import ImageGAN, ImageSettings, fit_image_model
+from .image import ImageGAN, ImageSettings
+from .image_fit import fit_image_model
 from .tabular import TabularGAN, TabularSettings, default_tabular_steps
 
 __all__ = ["fit_filters", "fit_model", "fit_table_rules"]
@@ -41,9 +42,14 @@ def fit_table_rules(
     """Tables: warn about tiny classes, then check and discover the rules before training.
 
     Returns the rules and their numbers (see
-    :func:`ganaug.sampling.rule_checks.fit_rules`); none for images.
+    :func:`ganaug.sampling.rule_checks.fit_rules`); none for images, which
+    refuse rules.
     """
     if isinstance(checked, CheckedImages):
+        if params.rules:
+            raise ValueError(
+                f"rules={params.rules!r} were given for images; rules apply to tables only."
+            )
         return [], {}
     warn_tiny_classes(classes, np.bincount(y_idx, minlength=len(classes)))
     return fit_rules(

@@ -4,14 +4,17 @@
 indices; the estimator converts the caller's images (see
 :mod:`ganaug.encoders.image`). Inside, images are resized to a square
 power-of-two side and back, so any ``H x W`` from 8 to 128 works. After
-training, each class's samples are shifted so that their mean image is the real
-class's (:class:`ganaug.sampling.corrections.MeanImageShift`).
+training (:mod:`ganaug.models.image_fit`), each class's noise may be narrowed
+(``truncation``), its samples are shifted so that their mean image is the real
+class's (:class:`ganaug.sampling.corrections.MeanImageShift`), and the pixel
+values of grayscale images are mapped onto the real class's distribution of
+values (:class:`ganaug.sampling.intensities.IntensityMap`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,10 +24,10 @@ from torch import nn
 from .._runtime import private_seed
 from ..diffaugment import DiffAugment
 from ..encoders.image import ImageResizer
-from ..inputs.images import CheckedImages
 from ..networks.conv import ConvClassifier, ConvCritic, ConvGenerator
 from ..precision import resolve_precision
 from ..sampling.corrections import MeanImageShift
+from ..sampling.intensities import IntensityMap
 from ..training.batches import BalancedBatches
 from ..training.diverse import DiverseGANTrainer
 from ..training.trainer import Callback, GANTrainer, TrainingConfig
@@ -36,7 +39,6 @@ __all__ = [
     "augment_policy",
     "base_width_for",
     "default_image_steps",
-    "fit_image_model",
 ]
 
 # Images generated per forward pass: bounds memory whatever the caller asks for.
@@ -125,6 +127,8 @@ class ImageSettings:
     loss: str = "hinge"
     aux_weight: float = 0.0
     mean_matching: bool = True
+    # one psi in (0, 1] (1: none), or "auto" (a spread per class: ganaug.sampling.truncation)
+    truncation: float | str = 1.0
     # the estimator's setting ("auto", True, False), resolved on the training device
     mixed_precision: bool | str = "auto"
     augment: Sequence[str] = field(default_factory=lambda: ("color", "translation", "cutout"))
@@ -138,9 +142,11 @@ class ImageSettings:
 
         ``loss="auto"`` is the hinge loss, ``n_critic="auto"`` one critic step per
         generator step, ``batch_size="auto"`` 64, ``aux_weight="auto"`` 0 (no
-        auxiliary classifier). ``moment_matching`` is mean matching for images;
-        ``hidden_units`` concerns tables only. The network width and DiffAugment's
-        policy follow the image size (:func:`fit_image_model`).
+        auxiliary classifier). ``moment_matching`` is mean and intensity matching
+        for images; ``hidden_units`` concerns tables only; ``truncation`` is the
+        noise spread (:mod:`ganaug.sampling.truncation`). The network width and
+        DiffAugment's policy follow the image size
+        (:func:`ganaug.models.image_fit.fit_image_model`).
         """
         return cls(
             latent_dim=params.latent_dim,
@@ -150,6 +156,7 @@ class ImageSettings:
             loss="hinge" if params.loss == "auto" else params.loss,
             aux_weight=0.0 if params.aux_weight == "auto" else params.aux_weight,
             mean_matching=params.moment_matching,
+            truncation=params.truncation,
             mixed_precision=params.mixed_precision,
         )
 
@@ -172,6 +179,9 @@ class ImageGAN(TrainedModel):
         self.resizer = ImageResizer(height, width)
         self.trainer: GANTrainer | None = None
         self.shift: MeanImageShift | None = None
+        # noise spread per class (None: 1 for all, as models saved before it)
+        self.truncation: np.ndarray | None = None
+        self.intensities: IntensityMap | None = None
 
     def _make_generator(self) -> ConvGenerator:
         s = self.settings
@@ -288,6 +298,25 @@ class ImageGAN(TrainedModel):
             real, lambda y: self.generate(y.numpy(), rng), self.n_classes, per_class
         )
 
+    def match_intensities(
+        self, real: Iterable[tuple[torch.Tensor, torch.Tensor]], seed: int
+    ) -> None:
+        """Fit the per-class map of pixel values onto the real ones' distribution.
+
+        For grayscale images (see :mod:`ganaug.sampling.intensities` for why and
+        what it measured). The map is fitted on this model's samples as they
+        come out now, after the truncation and the mean shift.
+        """
+        self.intensities = None
+        rng = torch.Generator(device=self.device)
+        rng.manual_seed(seed + 1)
+        per_class = int(np.clip(8192 // self.n_classes, 32, _REFERENCE_PER_CLASS))
+        labels = np.repeat(np.arange(self.n_classes), per_class)
+        synthetic = self.generate(labels, rng)
+        self.intensities = IntensityMap().fit(
+            real, synthetic, torch.as_tensor(labels), self.n_classes
+        )
+
     @torch.no_grad()
     def _calibrate(self, seed: int) -> None:
         """Re-estimate the batch-norm statistics of the moving-average generator.
@@ -320,23 +349,36 @@ class ImageGAN(TrainedModel):
         return self.trainer.ema
 
     @torch.no_grad()
-    def generate(self, y: np.ndarray, rng: torch.Generator) -> torch.Tensor:
-        """Synthetic images of classes ``y`` (indices): CPU ``(N, C, H, W)`` in ``[-1, 1]``."""
+    def generate(
+        self, y: np.ndarray, rng: torch.Generator, truncation: np.ndarray | None = None
+    ) -> torch.Tensor:
+        """Synthetic images of classes ``y`` (indices): CPU ``(N, C, H, W)`` in ``[-1, 1]``.
+
+        The noise of class ``c`` is scaled by ``truncation[c]`` (the fitted
+        spreads when not given; none before they are fitted).
+        """
         generator = self.sampler
         generator.eval()
+        psi = self.truncation if truncation is None else truncation
+        spread = None if psi is None else torch.as_tensor(psi, dtype=torch.float32)
         chunks = []
         for start in range(0, len(y), SAMPLE_CHUNK):
             yb = torch.as_tensor(
                 y[start : start + SAMPLE_CHUNK], dtype=torch.long, device=self.device
             )
             z = torch.randn(len(yb), self.settings.latent_dim, generator=rng, device=self.device)
+            if spread is not None:
+                z = z * spread.to(self.device)[yb, None]
             images = self.resizer.from_model(generator(z, yb, generator=rng)).float().cpu()
             if self.shift is not None:
                 images = self.shift.apply(images, yb.cpu())
+            images = images.clamp_(-1.0, 1.0)
+            if self.intensities is not None:
+                images = self.intensities.apply(images, yb.cpu())
             chunks.append(images)
         if not chunks:
             return torch.zeros(0, self.channels, self.height, self.width)
-        return torch.cat(chunks).clamp_(-1.0, 1.0)
+        return torch.cat(chunks)
 
     # -- persistence ----------------------------------------------------------------
 
@@ -356,6 +398,11 @@ class ImageGAN(TrainedModel):
         tensors = self.trainer.state_tensors(_STATE_PREFIXES)
         if self.shift is not None:
             tensors["shift.offset"] = self.shift.offset_.contiguous()
+        if self.truncation is not None:
+            tensors["truncation.psi"] = torch.as_tensor(self.truncation, dtype=torch.float32)
+        if self.intensities is not None:
+            tensors["intensities.synthetic"] = self.intensities.synthetic_.contiguous()
+            tensors["intensities.real"] = self.intensities.real_.contiguous()
         return config, tensors
 
     @classmethod
@@ -382,6 +429,12 @@ class ImageGAN(TrainedModel):
         if "shift.offset" in tensors:
             model.shift = MeanImageShift()
             model.shift.offset_ = tensors["shift.offset"].float()
+        if "truncation.psi" in tensors:
+            model.truncation = tensors["truncation.psi"].float().numpy()
+        if "intensities.real" in tensors:
+            model.intensities = IntensityMap()
+            model.intensities.synthetic_ = tensors["intensities.synthetic"].float()
+            model.intensities.real_ = tensors["intensities.real"].float()
         return model
 
 
@@ -395,68 +448,3 @@ def _precision_after_load(settings: ImageSettings, device: torch.device) -> str:
         return resolve_precision(settings.mixed_precision, device)
     except ValueError:  # True on a device without mixed precision here
         return "off"
-
-
-# -- what the estimator calls ----------------------------------------------------------
-
-
-def fit_image_model(
-    model: ImageGAN | None,
-    checked: CheckedImages,
-    y_idx: np.ndarray,
-    n_classes: int,
-    settings: ImageSettings,
-    n_steps: int | None,
-    seeds: Sequence[int],
-    device: torch.device,
-    verbose: int,
-    callbacks: Sequence[Callback],
-) -> ImageGAN:
-    """Build (unless ``model`` continues) and train the image model; returns it."""
-    info = checked.info
-    if model is None:
-        side = ImageResizer(info.height, info.width).side
-        settings = replace(settings, augment=augment_policy(side), base_width=base_width_for(side))
-        model = ImageGAN(settings, info.channels, info.height, info.width)
-        model.build(y_idx, n_classes, int(seeds[0]), device, callbacks)
-    steps = default_image_steps(len(checked), model.resizer.side) if n_steps is None else n_steps
-    if checked.stream is not None:
-        source = BalancedBatches(
-            checked.stream, y_idx, model.trainer.config.batch_size, model.resizer, device
-        )
-        model.train(source, y_idx, steps, verbose, int(seeds[1]))
-    else:
-        model.train(checked.images, y_idx, steps, verbose, int(seeds[1]))
-    model.shift = None
-    if settings.mean_matching:
-        model.match_means(_real_batches(checked, y_idx, int(seeds[1])), int(seeds[1]))
-    return model
-
-
-# Real images per class (at most) read from a Dataset to estimate a class's mean image.
-_MEAN_IMAGES_PER_CLASS = 2000
-
-
-def _real_batches(
-    checked: CheckedImages, y_idx: np.ndarray, seed: int, size: int = SAMPLE_CHUNK
-) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """The training images in ``[-1, 1]`` with their class indices, a batch at a time.
-
-    From a Dataset, at most ``_MEAN_IMAGES_PER_CLASS`` random images per class:
-    a mean image from 2,000 images is within 2% of a pixel's spread of the full
-    mean, and a second pass over every image on disk would cost as much time as
-    the label pass.
-    """
-    rows = np.arange(len(y_idx))
-    if checked.stream is not None:
-        rng = np.random.default_rng(seed)
-        per_class = [rng.permutation(np.flatnonzero(y_idx == c)) for c in np.unique(y_idx)]
-        rows = np.sort(np.concatenate([r[:_MEAN_IMAGES_PER_CLASS] for r in per_class]))
-    labels = torch.as_tensor(y_idx[rows], dtype=torch.long)
-    for start in range(0, len(rows), size):
-        chunk = rows[start : start + size]
-        if checked.stream is not None:
-            images = checked.stream.load(chunk)
-        else:
-            images = checked.images[chunk[0] : chunk[-1] + 1]
-        yield images, labels[start : start + len(chunk)]

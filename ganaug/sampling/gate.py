@@ -28,7 +28,16 @@ from torch.nn import functional as F
 from .._scalars import plain
 from ..inputs.images import CheckedImages
 
-__all__ = ["LabelGate", "concat", "features", "fit_gate", "gated_draw", "gated_generate", "take"]
+__all__ = [
+    "LabelGate",
+    "concat",
+    "features",
+    "fit_gate",
+    "gated_draw",
+    "gated_generate",
+    "real_features",
+    "take",
+]
 
 # Rounds of redrawing rejected samples before a class is given up on.
 MAX_ROUNDS = 10
@@ -192,20 +201,36 @@ _GATE_IMAGES_PER_CLASS = 500
 _GATE_PROBE = 100
 
 
-def _real_model_space(checked: Any, y_idx: np.ndarray, seed: int) -> tuple[Any, np.ndarray]:
-    """Real training samples in model space (a bounded subset for a Dataset)."""
+# Images read from a Dataset at a time: as many as a training batch at most.
+_READ_CHUNK = 256
+
+
+def real_features(
+    model: Any, checked: Any, y_idx: np.ndarray, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`features` of the real training samples, and their class indices.
+
+    From a Dataset, at most ``_GATE_IMAGES_PER_CLASS`` random images per class,
+    read and pooled ``_READ_CHUNK`` at a time: never the whole Dataset at once.
+    """
     if not isinstance(checked, CheckedImages):
-        return checked.frame, y_idx
+        return features(model, checked.frame), y_idx
     if checked.images is not None:
-        return checked.images, y_idx
+        return features(model, checked.images), y_idx
     rng = np.random.default_rng(seed)
-    rows = np.concatenate(
-        [
-            rng.permutation(np.flatnonzero(y_idx == c))[:_GATE_IMAGES_PER_CLASS]
-            for c in np.unique(y_idx)
-        ]
+    rows = np.sort(
+        np.concatenate(
+            [
+                rng.permutation(np.flatnonzero(y_idx == c))[:_GATE_IMAGES_PER_CLASS]
+                for c in np.unique(y_idx)
+            ]
+        )
     )
-    return checked.stream.load(rows), y_idx[rows]
+    chunks = [
+        features(model, checked.stream.load(rows[start : start + _READ_CHUNK]))
+        for start in range(0, len(rows), _READ_CHUNK)
+    ]
+    return np.concatenate(chunks), y_idx[rows]
 
 
 def fit_gate(
@@ -247,8 +272,8 @@ def fit_gate(
     if not enabled:
         return None, None
     n_classes = len(classes)
-    real, y_real = _real_model_space(checked, y_idx, seed)
-    gate = LabelGate(seed).fit(features(model, real), y_real)
+    real, y_real = real_features(model, checked, y_idx, seed)
+    gate = LabelGate(seed).fit(real, y_real)
     rng = torch.Generator(device=model.device)
     rng.manual_seed(seed)
     probe = np.repeat(np.arange(n_classes), _GATE_PROBE)
