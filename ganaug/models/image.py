@@ -27,7 +27,7 @@ from ..encoders.image import ImageResizer
 from ..networks.conv import ConvClassifier, ConvCritic, ConvGenerator
 from ..precision import resolve_precision
 from ..sampling.corrections import MeanImageShift
-from ..sampling.intensities import IntensityMap
+from ..sampling.intensities import IntensityMap, PixelHistograms
 from ..training.batches import BalancedBatches
 from ..training.diverse import DiverseGANTrainer
 from ..training.trainer import Callback, GANTrainer, TrainingConfig
@@ -298,11 +298,10 @@ class ImageGAN(TrainedModel):
             real, lambda y: self.generate(y.numpy(), rng), self.n_classes, per_class
         )
 
-    def match_intensities(
-        self, real: Iterable[tuple[torch.Tensor, torch.Tensor]], seed: int
-    ) -> None:
+    def match_intensities(self, real: PixelHistograms, seed: int) -> None:
         """Fit the per-class map of pixel values onto the real ones' distribution.
 
+        ``real`` holds the real images' histograms (caller's size, ``[-1, 1]``).
         For grayscale images (see :mod:`ganaug.sampling.intensities` for why and
         what it measured). The map is fitted on this model's samples as they
         come out now, after the truncation and the mean shift.
@@ -313,9 +312,7 @@ class ImageGAN(TrainedModel):
         per_class = int(np.clip(8192 // self.n_classes, 32, _REFERENCE_PER_CLASS))
         labels = np.repeat(np.arange(self.n_classes), per_class)
         synthetic = self.generate(labels, rng)
-        self.intensities = IntensityMap().fit(
-            real, synthetic, torch.as_tensor(labels), self.n_classes
-        )
+        self.intensities = IntensityMap().fit(real, synthetic, torch.as_tensor(labels))
 
     @torch.no_grad()
     def _calibrate(self, seed: int) -> None:
@@ -360,7 +357,7 @@ class ImageGAN(TrainedModel):
         generator = self.sampler
         generator.eval()
         psi = self.truncation if truncation is None else truncation
-        spread = None if psi is None else torch.as_tensor(psi, dtype=torch.float32)
+        spread = None if psi is None else torch.as_tensor(psi, dtype=torch.float32).to(self.device)
         chunks = []
         for start in range(0, len(y), SAMPLE_CHUNK):
             yb = torch.as_tensor(
@@ -368,7 +365,7 @@ class ImageGAN(TrainedModel):
             )
             z = torch.randn(len(yb), self.settings.latent_dim, generator=rng, device=self.device)
             if spread is not None:
-                z = z * spread.to(self.device)[yb, None]
+                z = z * spread[yb, None]
             images = self.resizer.from_model(generator(z, yb, generator=rng)).float().cpu()
             if self.shift is not None:
                 images = self.shift.apply(images, yb.cpu())

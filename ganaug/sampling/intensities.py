@@ -23,14 +23,14 @@ shapes the AUC rose from about 0.58 to 0.84 (two seeds).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import torch
 
 from .corrections import MIN_ROWS_TO_MATCH
 
-__all__ = ["IntensityMap"]
+__all__ = ["IntensityMap", "PixelHistograms"]
 
 # Histogram bins over [-1, 1]: 2/1024 is a quarter of an 8-bit image's step.
 BINS = 1024
@@ -38,25 +38,46 @@ BINS = 1024
 KNOTS = 129
 
 
-def _histograms(
-    batches: Iterable[tuple[torch.Tensor, torch.Tensor]], n_classes: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per class and channel, counts of pixel values in ``BINS`` bins; and images per class."""
-    counts: torch.Tensor | None = None
-    images = torch.zeros(n_classes, dtype=torch.long)
-    for x, y in batches:
+class PixelHistograms:
+    """Per class and channel, counts of pixel values in ``BINS`` bins over ``[-1, 1]``.
+
+    Added up a batch at a time (:meth:`add`), so any number of images is counted
+    in bounded memory; :meth:`counted` counts batches as another pass reads them.
+
+    Attributes
+    ----------
+    counts : Tensor of shape (n_classes, channels, BINS), float64, or None
+        None until a batch was added.
+    images : Tensor of shape (n_classes,), int64
+        Images counted per class.
+    """
+
+    def __init__(self, n_classes: int) -> None:
+        self.n_classes = n_classes
+        self.counts: torch.Tensor | None = None
+        self.images = torch.zeros(n_classes, dtype=torch.long)
+
+    def add(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        """Count ``(n, C, H, W)`` images ``x`` in ``[-1, 1]`` of classes ``y`` (indices)."""
         x, y = x.float().cpu(), y.long().cpu()
         channels = x.shape[1]
-        if counts is None:
-            counts = torch.zeros(n_classes * channels * BINS, dtype=torch.float64)
+        if self.counts is None:
+            self.counts = torch.zeros(self.n_classes, channels, BINS, dtype=torch.float64)
         bins = ((x.clamp(-1.0, 1.0) + 1.0) * (BINS / 2)).long().clamp_(max=BINS - 1)
         offset = (y[:, None] * channels + torch.arange(channels)[None, :]) * BINS
         index = (bins.flatten(2) + offset[:, :, None]).flatten()
-        counts += torch.bincount(index, minlength=counts.numel()).double()
-        images += torch.bincount(y, minlength=n_classes)
-    if counts is None:
-        raise ValueError("no images to match intensities on")
-    return counts.view(n_classes, -1, BINS), images
+        self.counts += (
+            torch.bincount(index, minlength=self.counts.numel()).double().view_as(self.counts)
+        )
+        self.images += torch.bincount(y, minlength=self.n_classes)
+
+    def counted(
+        self, batches: Iterable[tuple[torch.Tensor, torch.Tensor]]
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """``batches`` passed on unchanged, each counted on the way: one read, two uses."""
+        for x, y in batches:
+            self.add(x, y)
+            yield x, y
 
 
 def _quantiles(counts: torch.Tensor) -> torch.Tensor:
@@ -93,29 +114,28 @@ class IntensityMap:
     >>> real = torch.tensor([-1.0, -1.0, -1.0, 1.0] * 10).view(10, 1, 2, 2)
     >>> synthetic = torch.linspace(-0.9, 0.9, 40).view(10, 1, 2, 2)
     >>> labels = torch.zeros(10, dtype=torch.long)
-    >>> m = IntensityMap().fit([(real, labels)], synthetic, labels, n_classes=1)
+    >>> counts = PixelHistograms(n_classes=1)
+    >>> counts.add(real, labels)
+    >>> m = IntensityMap().fit(counts, synthetic, labels)
     >>> out = m.apply(torch.tensor([-0.8, 0.0, 0.85]).view(1, 1, 1, 3), labels[:1])
     >>> [round(v, 2) for v in out.flatten().tolist()]
     [-1.0, -1.0, 1.0]
     """
 
     def fit(
-        self,
-        real: Iterable[tuple[torch.Tensor, torch.Tensor]],
-        synthetic: torch.Tensor,
-        y_synthetic: torch.Tensor,
-        n_classes: int,
+        self, real: PixelHistograms, synthetic: torch.Tensor, y_synthetic: torch.Tensor
     ) -> IntensityMap:
-        """Count the real images (one pass over the batches) and the synthetic ones.
+        """Fit from the real images' histograms and synthetic ``(n, C, H, W)`` images.
 
-        ``real`` yields ``(images, labels)`` batches. Images are ``(n, C, H, W)``
-        in ``[-1, 1]``; labels are class indices.
+        Synthetic images are in ``[-1, 1]``; ``y_synthetic`` are their class indices.
         """
-        real_counts, real_images = _histograms(real, n_classes)
-        syn_counts, _ = _histograms([(synthetic, y_synthetic)], n_classes)
-        self.synthetic_ = _quantiles(syn_counts)
-        self.real_ = _quantiles(real_counts)
-        small = real_images < MIN_ROWS_TO_MATCH
+        if real.counts is None:
+            raise ValueError("no images to match intensities on")
+        generated = PixelHistograms(real.n_classes)
+        generated.add(synthetic, y_synthetic)
+        self.synthetic_ = _quantiles(generated.counts)
+        self.real_ = _quantiles(real.counts)
+        small = real.images < MIN_ROWS_TO_MATCH
         self.real_[small] = self.synthetic_[small]
         return self
 
