@@ -18,8 +18,10 @@ scored by balanced accuracy on the untouched test split. Label fidelity is the
 share of synthetic images that a logistic regression trained on all the real
 training images (before the cut) reads as their class; ``reader`` is what that
 classifier scores on real test images, the ceiling to read fidelity against.
-``gated`` and ``fid_gated`` score what ``filter_samples=True`` draws from the
-same fitted networks. ``detect`` is the realism score: the cross-validated AUC
+``ungated`` (with its ``fid_`` and ``det_`` columns) scores what the same
+fitted networks draw without the label gate (``filter_samples=False``; the gate
+is on by default for images), ``gated`` what they draw through one when the fit
+had none. ``detect`` is the realism score: the cross-validated AUC
 of a logistic regression on pooled pixels telling real training images from
 as many synthetic ones per class (0.5: it cannot tell them apart). With
 ``--ablate``, ``no_map`` (with its ``fid_`` and ``det_`` columns) scores the
@@ -125,10 +127,8 @@ def run_seed(
         r["detect"] = _detection_auc(gan, X_tr, y_tr, seed)
         if ablate:
             r.update(_ablations(gan, X_tr, y_tr, X_te, y_te, reader, wanted, seed))
-        if not gan.filter_samples:
-            X_syn, y_syn = _gated_sample(gan, X_tr, y_tr, wanted, seed)
-            r["gated"] = _score(np.r_[X_tr, X_syn], np.r_[y_tr, y_syn], X_te, y_te)
-            r["fid_gated"] = float((reader.predict(X_syn.reshape(len(X_syn), -1)) == y_syn).mean())
+        # the other side of the label gate, from the same networks
+        r.update(_other_side_of_gate(gan, X_tr, y_tr, X_te, y_te, reader, wanted, seed))
         rows.append(r)
     return rows
 
@@ -187,30 +187,40 @@ def _ablations(gan, X_tr, y_tr, X_te, y_te, reader, wanted: dict, seed: int) -> 
     return out
 
 
-def _gated_sample(gan: GANAugmenter, X: np.ndarray, y: np.ndarray, wanted: dict, seed: int):
-    """What ``filter_samples=True`` would have drawn from this fit (the same generator).
+def _other_side_of_gate(gan, X_tr, y_tr, X_te, y_te, reader, wanted: dict, seed: int) -> dict:
+    """Scores of the same networks drawn without the label gate (``ungated``), or
+    through one (``gated``) when the fit had none (``filter_samples=False``).
 
-    Uses ganaug's internals so that the gate is judged on the very same
-    networks rather than on a second fit; the gate is removed afterwards.
+    The gate is on by default for images; the one fitted here uses ganaug's
+    internals. The fit's own gate is restored afterwards.
     """
     from ganaug.inputs.images import check_image_data
     from ganaug.sampling.gate import fit_gate
 
-    checked, _ = check_image_data(X, y, "auto")
-    y_idx = np.searchsorted(gan.classes_, y)
-    gan.filter_samples = True
+    kept = gan._gate
+    name = "ungated" if kept is not None else "gated"
     try:
-        gan._gate, _ = fit_gate(gan.model_, checked, y_idx, gan.classes_, seed, enabled=True)
-        return gan.sample(wanted, random_state=seed)
+        if kept is not None:
+            gan._gate = None
+        else:
+            checked, _ = check_image_data(X_tr, y_tr, "auto")
+            y_idx = np.searchsorted(gan.classes_, y_tr)
+            gan._gate, _ = fit_gate(gan.model_, checked, y_idx, gan.classes_, seed, enabled=True)
+        X_syn, y_syn = gan.sample(wanted, random_state=seed)
+        return {
+            name: _score(np.r_[X_tr, X_syn], np.r_[y_tr, y_syn], X_te, y_te),
+            "fid_" + name: float((reader.predict(X_syn.reshape(len(X_syn), -1)) == y_syn).mean()),
+            "det_" + name: _detection_auc(gan, X_tr, y_tr, seed),
+        }
     finally:
-        gan.filter_samples, gan._gate = False, None
+        gan._gate = kept
 
 
 def summary(runs: list[dict[str, float]]) -> str:
     """One row per seed, the mean, and the targets checked on the mean."""
     cols = [*BASELINES, "GAN", "fidelity", "detect"]
-    cols += [c for c in ("gated", "fid_gated") if c in runs[0]] + ["reader"]
-    for name in ("no_trunc", "no_map", "neither"):
+    cols += ["reader"]
+    for name in ("gated", "ungated", "no_trunc", "no_map", "neither"):
         cols += [c for c in (name, "fid_" + name, "det_" + name) if c in runs[0]]
     lines = [
         f"{'seed':<6}"

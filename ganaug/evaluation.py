@@ -132,8 +132,8 @@ def quality_table(
     -------
     DataFrame, one row per class present in ``y_real``, with columns ``n_real``,
     ``n_synthetic``, ``label_fidelity`` (share of synthetic samples that a
-    logistic regression trained on the held-out real data assigns to their
-    class), ``detection_auc`` (:func:`detection_auc` on all held-out real
+    class-balanced logistic regression trained on the held-out real data
+    assigns to their class), ``detection_auc`` (:func:`detection_auc` on all held-out real
     samples of the class) and ``dcr_ratio`` (median distance from a synthetic
     sample to its closest held-out real sample of the class, over the median
     distance from a held-out real sample to its closest other one; near 0 for
@@ -146,7 +146,7 @@ def quality_table(
     if len(present) >= 2:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            reader = _classifier(seed).fit(real, y_real)
+            reader = _classifier(seed, scaled=True).fit(real, y_real)
         predicted = reader.predict(synthetic) if len(synthetic) else np.zeros(0, dtype=np.int64)
         for c in present:
             mask = y_synthetic == c

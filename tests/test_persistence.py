@@ -305,6 +305,29 @@ def test_label_filter_survives_save_and_load(tmp_path):
     )
 
 
+def test_image_gate_survives_save_and_load_and_older_gates_stay_scaled(tmp_path):
+    from ganaug.sampling.gate import LabelGate
+
+    X = np.random.default_rng(3).integers(0, 256, size=(24, 8, 8), dtype=np.uint8)
+    y = np.array([0] * 16 + [1] * 8)
+    aug = GANAugmenter(random_state=0, **TINY).fit(X, y)  # filter_samples="auto": gated
+    aug.save(tmp_path / "m")
+    loaded = GANAugmenter.load(tmp_path / "m")
+    assert not loaded._gate.scaled
+    np.testing.assert_array_equal(
+        loaded.sample(20, random_state=1)[0], aug.sample(20, random_state=1)[0]
+    )
+    # a gate written before the unscaled image gate holds a scaler and no "scaled"
+    rng = np.random.default_rng(0)
+    old = LabelGate(4).fit(rng.normal(size=(40, 3)), np.r_[[0] * 20, [1] * 20])
+    state = old.get_state()
+    del state["scaled"]
+    again = LabelGate.from_state(state)
+    probe, zeros = rng.normal(size=(10, 3)), np.zeros(10)
+    assert again.scaled
+    np.testing.assert_array_equal(again.accept(probe, zeros), old.accept(probe, zeros))
+
+
 # What a model file held before the estimator listed its persisted attributes itself
 # (everything in vars() but the parameters, model_ and _realism): files keep holding it.
 _FILE_ATTRIBUTES = {

@@ -53,11 +53,19 @@ def test_gate_redraws_rejected_samples_and_reports_the_rate():
     assert labels[0] == 1  # the caller's class order is kept
 
 
-def test_gate_warns_when_a_class_cannot_be_filled():
+def test_gate_tops_up_a_class_it_cannot_fill_with_its_best_rejects():
+    # class 1 sits at 1; every draw lies below the gate's threshold (about 0.5)
     gate = LabelGate().fit(np.r_[np.zeros((20, 1)), np.ones((20, 1))], np.r_[[0] * 20, [1] * 20])
-    with pytest.warns(UserWarning, match="could not fill"):
+    drawn = []
+
+    def generate(y, rng):
+        values = torch.rand(len(y), 1, generator=rng) * 0.4
+        drawn.append(values)
+        return values
+
+    with pytest.warns(UserWarning, match="could not fill.*topped up"):
         samples, labels, rates = gated_generate(
-            lambda y, rng: torch.zeros(len(y), 1),
+            generate,
             lambda s: s.numpy(),
             gate,
             np.r_[[1] * 5],
@@ -65,7 +73,49 @@ def test_gate_warns_when_a_class_cannot_be_filled():
             2,
             max_rounds=3,
         )
-    assert len(labels) == 0 and rates[1] == 1.0
+    assert rates[1] == 1.0 and list(labels) == [1] * 5  # the count asked for comes back
+    everything = torch.cat(drawn).flatten()
+    assert len(everything) > 5
+    # the five the classifier rates most likely to be class 1: the five largest values
+    assert torch.equal(samples.flatten(), torch.sort(everything, descending=True).values[:5])
+
+
+def test_gate_reads_a_small_class_as_itself_despite_the_imbalance():
+    # 300 real samples of class 0 around 0, six of class 1 around 1: an unweighted
+    # regression draws its line past 1.5 and would reject class 1's own centre
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 0.3, (300, 1)), rng.normal(1, 0.3, (6, 1))]
+    y = np.r_[[0] * 300, [1] * 6]
+    gate = LabelGate().fit(X, y)
+    assert gate.accept(np.array([[1.0], [0.0]]), np.array([1, 0])).all()
+    assert not gate.accept(np.array([[0.0]]), np.array([1])).any()
+
+
+def test_filter_samples_auto_gates_images_and_not_tables():
+    X, y = _digits()
+    images = GANAugmenter(max_steps=2, batch_size=8, n_jobs=1, random_state=0)
+    assert images.filter_samples == "auto"
+    with _no_check():
+        images.fit(X, y)
+    assert images._gate is not None and set(images.rejection_rate_) == set(range(10))
+    # pooled pixels go to the regression unscaled; a table's encoding is standardised
+    assert [name for name, _ in images._gate.classifier_.steps] == ["logisticregression"]
+    off = GANAugmenter(max_steps=2, batch_size=8, n_jobs=1, random_state=0, filter_samples=False)
+    assert off.fit(X, y)._gate is None and not hasattr(off, "rejection_rate_")
+    Xt, yt = _table()
+    table = GANAugmenter(max_steps=2, n_jobs=1, random_state=0).fit(Xt, yt)
+    assert table._gate is None and not hasattr(table, "rejection_rate_")
+    on = GANAugmenter(max_steps=2, n_jobs=1, random_state=0, filter_samples=True).fit(Xt, yt)
+    assert on._gate.scaled and len(on._gate.classifier_.steps) == 2
+
+
+@pytest.mark.parametrize("bad", ["yes", 1.5, None])
+def test_bad_filter_samples_fails_before_training(bad):
+    X, y = _digits()
+    aug = GANAugmenter(filter_samples=bad)
+    with pytest.raises((ValueError, TypeError), match="filter_samples"):
+        aug.fit(X, y)
+    assert not hasattr(aug, "model_")
 
 
 def test_filter_samples_on_a_table():

@@ -33,7 +33,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Any]] = {
     "warm_start": ["boolean"],
     "callbacks": [list, None],
     "image_layout": [StrOptions({"auto", "NHW", "NHWC", "NCHW"})],
-    "filter_samples": ["boolean"],
+    "filter_samples": [StrOptions({"auto"}), "boolean"],
     "realism_filter": ["boolean"],
     "rules": [list, tuple, None],
     "discover_rules": ["boolean"],

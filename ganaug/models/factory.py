@@ -131,7 +131,7 @@ def fit_filters(
     realism : RealismFilter or None
         With ``realism_filter`` and a table (the filter is for tables only).
     gate : LabelGate or None
-        With ``filter_samples``.
+        With ``filter_samples=True``, or ``"auto"`` and images.
     rejection_rate : dict or None
         The gate's rejection rate per class label; None without a gate.
     """
@@ -147,7 +147,13 @@ def fit_filters(
             int(np.random.SeedSequence(seed, spawn_key=(0,)).generate_state(1)[0]),
             device,
         )
+    # "auto": the gate for images only. On the digit benchmarks it raised label fidelity
+    # from 0.86 to 0.96 (MNIST-size) and 0.957 to 0.980 (8x8) at no cost in balanced
+    # accuracy (benchmarks/BENCHMARKS.md); tables keep their realism filter alone
+    gated = params.filter_samples is True or (
+        params.filter_samples == "auto" and isinstance(checked, CheckedImages)
+    )
     gate, rates = fit_gate(
-        model, checked, y_idx, classes, seed, enabled=params.filter_samples, verbose=params.verbose
+        model, checked, y_idx, classes, seed, enabled=gated, verbose=params.verbose
     )
     return realism, gate, rates

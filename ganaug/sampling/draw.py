@@ -45,7 +45,7 @@ def draw_samples(
     -------
     samples : DataFrame or Tensor
     y_idx : ndarray of int
-        Their class indices (a class the gate could not fill comes back short).
+        Their class indices, as many per class as asked.
     rejection_rate : dict
         Per class label, the share the gate rejected in this draw; empty without one.
     """

@@ -6,7 +6,7 @@ images (average-pooled to at most 16x16 so that a linear model stays fast).
 
 - :class:`LabelGate`: a classifier trained on the real training data reads each
   synthetic sample; samples it assigns to another class are rejected and drawn
-  again (``filter_samples=True``).
+  again (``filter_samples``: on by default for images).
 
 The per-class report (``quality_report``) lives in :mod:`ganaug.evaluation`.
 """
@@ -23,6 +23,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 from torch.nn import functional as F
 
 from .._scalars import plain
@@ -69,8 +70,15 @@ def concat(parts: list[Any]) -> Any:
     return torch.cat(parts)
 
 
-def _classifier(seed: int) -> Any:
-    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=seed))
+def _classifier(seed: int, scaled: bool) -> Any:
+    # Class-balanced: trained on the imbalanced real data, an unweighted regression
+    # leans to the large classes and rejects good synthetic samples of the small
+    # ones. On MNIST-size digits (5 seeds, the same networks) the gate before this
+    # one (unweighted, scaled) accepted 52% of the small classes' digits; the
+    # balanced, unscaled one 83%, at balanced accuracy +0.006 and label fidelity
+    # 0.953 -> 0.963.
+    regression = LogisticRegression(max_iter=1000, class_weight="balanced", random_state=seed)
+    return make_pipeline(StandardScaler(), regression) if scaled else make_pipeline(regression)
 
 
 class LabelGate:
@@ -80,16 +88,26 @@ class LabelGate:
     ----------
     seed : int
         Seed of the classifier.
+    scaled : bool, default=True
+        Standardise the features first (tables). Images are read as pooled
+        pixels without it: standardising gives the near-constant background
+        pixels of digits the weight of strokes, and the gate then rejected
+        clean synthetic digits for faint background noise (MNIST-size digits,
+        5 seeds, both class-balanced: it accepted 59% of the small classes'
+        digits against 83% unscaled, label fidelity 0.947 against 0.963).
     """
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, scaled: bool = True) -> None:
         self.seed = seed
+        self.scaled = scaled
 
     def fit(self, X: np.ndarray, y_idx: np.ndarray) -> LabelGate:
         """Train on real features ``X`` of classes ``y_idx``."""
-        with warnings.catch_warnings():
+        # one BLAS thread: on the 2-core machine with a second fit running, the
+        # regression of MNIST-size digits took 7 s on the default threads and 0.6 s on one
+        with warnings.catch_warnings(), threadpool_limits(1, user_api="blas"):
             warnings.simplefilter("ignore")  # convergence warnings on tiny classes
-            self.classifier_ = _classifier(self.seed).fit(X, y_idx)
+            self.classifier_ = _classifier(self.seed, self.scaled).fit(X, y_idx)
         return self
 
     def accept(self, X: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
@@ -97,6 +115,16 @@ class LabelGate:
         if len(X) == 0:
             return np.zeros(0, dtype=bool)
         return self.classifier_.predict(X) == y_idx
+
+    def likelihood(self, X: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
+        """The classifier's probability of class ``y_idx`` for each row of ``X``."""
+        if len(X) == 0:
+            return np.zeros(0)
+        proba = self.classifier_.predict_proba(X)
+        # a class absent from the real data has no column: probability 0
+        column = {int(c): i for i, c in enumerate(self.classifier_.classes_)}
+        cols = np.array([column.get(int(c), -1) for c in y_idx])
+        return np.where(cols >= 0, proba[np.arange(len(X)), np.maximum(cols, 0)], 0.0)
 
     # -- persistence (see ganaug/_persistence.py) ------------------------------------
 
@@ -108,6 +136,7 @@ class LabelGate:
         """
         return {
             "seed": self.seed,
+            "scaled": self.scaled,
             "steps": [
                 {k: v for k, v in vars(step).items() if k.endswith("_") and not k.startswith("_")}
                 for _, step in self.classifier_.steps
@@ -117,8 +146,9 @@ class LabelGate:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> LabelGate:
         """Rebuild a gate saved by :meth:`get_state`: fresh steps given the saved numbers."""
-        gate = cls(state["seed"])
-        classifier = _classifier(gate.seed)
+        # files written before the unscaled gate of images hold a scaler for both kinds
+        gate = cls(state["seed"], state.get("scaled", True))
+        classifier = _classifier(gate.seed, gate.scaled)
         if len(classifier.steps) != len(state["steps"]):
             raise ValueError("the label filter in the file does not match this ganaug's")
         for (_, step), fitted in zip(classifier.steps, state["steps"]):
@@ -142,14 +172,17 @@ def gated_generate(
     Returns
     -------
     samples, labels
-        Accepted samples and their class indices, ordered by class as ``y_idx``
-        asks; a class that cannot be filled in ``max_rounds`` comes back short
-        (with a warning).
+        Samples and their class indices, ordered by class as ``y_idx`` asks, as
+        many per class as asked. A class the gate does not fill in
+        ``max_rounds`` is topped up, with a warning, with the rejected samples
+        it rated most likely to be of the class.
     rejection_rate : dict
         Share of drawn samples rejected, per class index drawn.
     """
     wanted = np.bincount(y_idx, minlength=n_classes)
     kept: dict[int, list[Any]] = {c: [] for c in range(n_classes)}
+    # per class, the best-rated rejected samples so far (at most as many as asked)
+    reserve: dict[int, tuple[np.ndarray, Any]] = {}
     have = np.zeros(n_classes, dtype=np.int64)
     drawn = np.zeros(n_classes, dtype=np.int64)
     rejected = np.zeros(n_classes, dtype=np.int64)
@@ -164,33 +197,52 @@ def gated_generate(
         )
         batch_y = np.repeat(np.arange(n_classes), ask)
         samples = generate(batch_y, rng)
-        ok = gate.accept(featurize(samples), batch_y)
+        X = featurize(samples)
+        ok = gate.accept(X, batch_y)
         for c in np.flatnonzero(ask):
             rows = np.flatnonzero((batch_y == c) & ok)[: missing[c]]
             drawn[c] += ask[c]
-            rejected[c] += int(((batch_y == c) & ~ok).sum())
+            refused = np.flatnonzero((batch_y == c) & ~ok)
+            rejected[c] += len(refused)
             if len(rows):
                 kept[c].append(take(samples, rows))
                 have[c] += len(rows)
+            if len(refused) and have[c] < wanted[c]:
+                scores = gate.likelihood(X[refused], batch_y[refused])
+                reserve[c] = _best(reserve.get(c), scores, take(samples, refused), wanted[c])
     short = np.flatnonzero(have < wanted)
     if len(short):
         warnings.warn(
             f"The label-fidelity filter could not fill class index(es) {short.tolist()} in "
             f"{max_rounds} rounds ({(wanted - have)[short].tolist()} samples short): the "
             "classifier of the real data reads most of their synthetic samples as another "
-            "class. Train longer (max_steps) or set filter_samples=False.",
+            "class. They were topped up with the rejected samples it rated most likely to be "
+            "of the class. Train longer (max_steps) or set filter_samples=False.",
             UserWarning,
             stacklevel=3,
         )
+        for c in short:
+            top = np.arange(wanted[c] - have[c])
+            kept[int(c)].append(take(reserve[int(c)][1], top))
     # the caller's order: y_idx lists classes in the order it asked for them
     order = list(dict.fromkeys(int(c) for c in y_idx))
     parts = [p for c in order for p in kept[c]]
     labels = np.concatenate(
-        [np.full(have[c], c, dtype=np.int64) for c in order] or [np.zeros(0, np.int64)]
+        [np.full(wanted[c], c, dtype=np.int64) for c in order] or [np.zeros(0, np.int64)]
     )
     samples = concat(parts) if parts else generate(np.zeros(0, dtype=np.int64), rng)
     rates = {c: float(rejected[c] / drawn[c]) for c in range(n_classes) if drawn[c] > 0}
     return samples, labels, rates
+
+
+def _best(
+    held: tuple[np.ndarray, Any] | None, scores: np.ndarray, samples: Any, limit: int
+) -> tuple[np.ndarray, Any]:
+    """``(scores, samples)``: the ``limit`` best-rated of ``held`` and the new, best first."""
+    if held is not None:
+        scores, samples = np.r_[held[0], scores], concat([held[1], samples])
+    best = np.argsort(-scores, kind="stable")[:limit]
+    return scores[best], take(samples, best)
 
 
 # -- what the estimator calls ----------------------------------------------------------
@@ -243,7 +295,7 @@ def fit_gate(
     enabled: bool,
     verbose: int = 0,
 ) -> tuple[LabelGate | None, dict[Any, float] | None]:
-    """The label-fidelity gate of ``filter_samples=True``, and its rejection rates.
+    """The label-fidelity gate of ``filter_samples``, and its rejection rates.
 
     Parameters
     ----------
@@ -258,7 +310,7 @@ def fit_gate(
     seed : int
         Seed of the classifier and of the probe draw.
     enabled : bool
-        ``filter_samples``; without it there is no gate.
+        ``filter_samples`` as resolved for the data; without it there is no gate.
     verbose : int, default=0
         Print the rejection rates when > 0.
 
@@ -273,7 +325,7 @@ def fit_gate(
         return None, None
     n_classes = len(classes)
     real, y_real = real_features(model, checked, y_idx, seed)
-    gate = LabelGate(seed).fit(real, y_real)
+    gate = LabelGate(seed, scaled=not isinstance(checked, CheckedImages)).fit(real, y_real)
     rng = torch.Generator(device=model.device)
     rng.manual_seed(seed)
     probe = np.repeat(np.arange(n_classes), _GATE_PROBE)
