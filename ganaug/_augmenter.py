@@ -245,10 +245,11 @@ class GANAugmenter(BaseOverSampler):
         short is topped up, with a warning, by the rejected samples the
         classifier rated most likely to be of the class, so the counts asked
         for always come back). The rejection rate is kept in
-        ``rejection_rate_``. ``"auto"`` gates images and not tables: on the
-        digit benchmarks it raised label fidelity (0.86 to 0.96 on MNIST-size
-        digits) at no cost in balanced accuracy, while tables have the
-        realism filter.
+        ``rejection_rate_``. ``"auto"`` gates images and not tables: on
+        MNIST-size digits it raised label fidelity from 0.86 to 0.97 and the
+        balanced accuracy of a classifier trained on the balanced data by
+        0.006 (5 seeds; -0.002 on 8x8 digits), while tables have the realism
+        filter.
 
     realism_filter : bool, default=True
         Tables: after training, a small classifier (an MLP on the model's
