@@ -23,6 +23,7 @@ __all__ = [
     "class_counts",
     "class_indices",
     "encode_labels",
+    "random_rows_per_class",
     "request_indices",
     "sample_counts",
     "warn_tiny_classes",
@@ -95,6 +96,20 @@ def encode_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             f"y has a single class ({classes[0]!r}); over-sampling needs at least two."
         )
     return classes, y_idx
+
+
+def random_rows_per_class(y_idx: np.ndarray, cap: int, seed: int) -> np.ndarray:
+    """At most ``cap`` random rows of each class in ``y_idx``, in row order.
+
+    What a bounded read of a Dataset takes: reading in row order keeps a file's
+    reads moving forward.
+
+    >>> random_rows_per_class(np.array([0, 0, 0, 1]), 2, seed=0).tolist()
+    [0, 2, 3]
+    """
+    rng = np.random.default_rng(seed)
+    per_class = [rng.permutation(np.flatnonzero(y_idx == c))[:cap] for c in np.unique(y_idx)]
+    return np.sort(np.concatenate(per_class))
 
 
 def class_counts(classes: np.ndarray, y_idx: np.ndarray) -> dict[Any, int]:

@@ -21,6 +21,7 @@ import torch
 from .._scalars import plain
 from ..encoders.image import ImageResizer
 from ..inputs.images import CheckedImages
+from ..inputs.labels import random_rows_per_class
 from ..sampling.gate import features, real_features
 from ..sampling.intensities import PixelHistograms
 from ..sampling.truncation import fit_truncation
@@ -116,9 +117,7 @@ def _real_batches(
     """
     rows = np.arange(len(y_idx))
     if checked.stream is not None:
-        rng = np.random.default_rng(seed)
-        per_class = [rng.permutation(np.flatnonzero(y_idx == c)) for c in np.unique(y_idx)]
-        rows = np.sort(np.concatenate([r[:_MEAN_IMAGES_PER_CLASS] for r in per_class]))
+        rows = random_rows_per_class(y_idx, _MEAN_IMAGES_PER_CLASS, seed)
     labels = torch.as_tensor(y_idx[rows], dtype=torch.long)
     for start in range(0, len(rows), size):
         chunk = rows[start : start + size]

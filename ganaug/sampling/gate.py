@@ -28,6 +28,7 @@ from torch.nn import functional as F
 
 from .._scalars import plain
 from ..inputs.images import CheckedImages
+from ..inputs.labels import random_rows_per_class
 
 __all__ = [
     "LabelGate",
@@ -70,14 +71,14 @@ def concat(parts: list[Any]) -> Any:
     return torch.cat(parts)
 
 
-def _classifier(seed: int, scaled: bool) -> Any:
+def _classifier(seed: int, scaled: bool, max_iter: int = 1000) -> Any:
     # Class-balanced: trained on the imbalanced real data, an unweighted regression
     # leans to the large classes and rejects good synthetic samples of the small
     # ones. On MNIST-size digits (5 seeds, the same networks) the gate before this
     # one (unweighted, scaled) accepted 52% of the small classes' digits; the
     # balanced, unscaled one 83%, at balanced accuracy +0.006 and label fidelity
     # 0.953 -> 0.963.
-    regression = LogisticRegression(max_iter=1000, class_weight="balanced", random_state=seed)
+    regression = LogisticRegression(max_iter=max_iter, class_weight="balanced", random_state=seed)
     return make_pipeline(StandardScaler(), regression) if scaled else make_pipeline(regression)
 
 
@@ -269,15 +270,7 @@ def real_features(
         return features(model, checked.frame), y_idx
     if checked.images is not None:
         return features(model, checked.images), y_idx
-    rng = np.random.default_rng(seed)
-    rows = np.sort(
-        np.concatenate(
-            [
-                rng.permutation(np.flatnonzero(y_idx == c))[:_GATE_IMAGES_PER_CLASS]
-                for c in np.unique(y_idx)
-            ]
-        )
-    )
+    rows = random_rows_per_class(y_idx, _GATE_IMAGES_PER_CLASS, seed)
     chunks = [
         features(model, checked.stream.load(rows[start : start + _READ_CHUNK]))
         for start in range(0, len(rows), _READ_CHUNK)

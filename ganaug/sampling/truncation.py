@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from .gate import _classifier
 
 __all__ = ["PSI_GRID", "fit_truncation"]
 
@@ -50,13 +52,11 @@ STANDARD_ERRORS = 1.0
 _FOLDS = 3
 
 
-def _reader(seed: int) -> LogisticRegression:
-    # pixels as they are, no per-feature scaling: scaled, the near-constant
-    # background pixels of real images dominate and the reader rejects faint
-    # synthetic haze rather than wrong digits; balanced, so that a small class's
-    # recall is not lowered by the class sizes; 100 iterations: about a second for
-    # 2,000 images of 16x16 pooled pixels
-    return LogisticRegression(max_iter=100, class_weight="balanced", random_state=seed)
+def _reader(seed: int) -> Any:
+    # the label gate's reader of pooled pixels (class-balanced, unscaled: see
+    # ganaug.sampling.gate), stopped at 100 iterations: about a second for 2,000
+    # images of 16x16 pooled pixels
+    return _classifier(seed, scaled=False, max_iter=100)
 
 
 def fit_truncation(
