@@ -136,25 +136,39 @@ def run_seed(
 def _detection_auc(gan: GANAugmenter, X: np.ndarray, y: np.ndarray, seed: int) -> float:
     """Cross-validated AUC of a pixel classifier telling real training images from synthetic.
 
-    As many synthetic images per class as real ones; pixels average-pooled to at
-    most 16x16 and standardised, the class one-hot beside them (a logistic
-    regression, C=0.1, 5 folds). 0.5: the classifier cannot tell them apart.
+    As many synthetic images per class as real ones (see :func:`pixel_detection_auc`).
+    """
+    counts = {c: int((y == c).sum()) for c in gan.classes_}
+    X_syn, y_syn = gan.sample(counts, random_state=seed + 500)
+    return pixel_detection_auc(gan.classes_, X, y, X_syn, y_syn, seed)
+
+
+def pixel_detection_auc(
+    classes: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_syn: np.ndarray,
+    y_syn: np.ndarray,
+    seed: int,
+) -> float:
+    """Cross-validated AUC of a pixel classifier telling real images ``X`` from ``X_syn``.
+
+    Pixels average-pooled to at most 16x16 and standardised, the class one-hot
+    beside them (a logistic regression, C=0.1, 5 folds). 0.5: the classifier
+    cannot tell them apart.
     """
     from sklearn.model_selection import StratifiedKFold, cross_val_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from torch.nn import functional as F
 
-    counts = {c: int((y == c).sum()) for c in gan.classes_}
-    X_syn, y_syn = gan.sample(counts, random_state=seed + 500)
-
     def pooled(a: np.ndarray) -> np.ndarray:
         t = torch.as_tensor(a, dtype=torch.float32)
         t = t[:, None] if t.ndim == 3 else t.permute(0, 3, 1, 2)
         return (F.adaptive_avg_pool2d(t, 16) if t.shape[-1] > 16 else t).flatten(1).numpy()
 
-    labels = np.searchsorted(gan.classes_, np.r_[y, y_syn])
-    features = np.c_[np.r_[pooled(X), pooled(X_syn)], np.eye(len(gan.classes_))[labels]]
+    labels = np.searchsorted(classes, np.r_[y, y_syn])
+    features = np.c_[np.r_[pooled(X), pooled(X_syn)], np.eye(len(classes))[labels]]
     real = np.r_[np.ones(len(X)), np.zeros(len(X_syn))]
     detector = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.1))
     folds = StratifiedKFold(5, shuffle=True, random_state=seed)
