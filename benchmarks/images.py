@@ -23,11 +23,16 @@ fitted networks draw without the label gate (``filter_samples=False``; the gate
 is on by default for images), ``gated`` what they draw through one when the fit
 had none. ``detect`` is the realism score: the cross-validated AUC
 of a logistic regression on pooled pixels telling real training images from
-as many synthetic ones per class (0.5: it cannot tell them apart). With
-``--ablate``, ``no_map`` (with its ``fid_`` and ``det_`` columns) scores the
-same fitted networks sampled without the intensity map (how ganaug sampled
-before it); with truncation on, ``no_trunc`` and ``neither`` score them
-without truncation, or without both.
+as many synthetic ones per class (0.5: it cannot tell them apart).
+``detect_test`` is the same against held-out (test) real images, with the
+training split's class counts, so that matching the training images' class
+means earns nothing; ``detect_real`` scores those held-out real images in place
+of synthetic ones (what a perfect generator would score on ``detect``). With
+``--ablate``, ``no_final`` (with its ``fid_``, ``det_`` and ``dtest_``
+columns) scores the same fitted networks sampled without the second mean shift,
+and ``no_map`` without the intensity map and that shift (how ganaug sampled
+before each); with truncation on, ``no_trunc`` and ``neither`` score them
+without truncation, or without it and the map.
 
 Targets of issue 11 (mean over 5 paired seeds, defaults): label fidelity
 >= 0.95; GANAugmenter >= RandomOverSampler + 0.01; a default fit on 2,000
@@ -108,6 +113,9 @@ def run_seed(
         base[name] = _score(X_res, y_res, X_te, y_te)
     reader = LogisticRegression(max_iter=3000).fit(X_all.reshape(len(X_all), -1), y_all)
     base["reader"] = float((reader.predict(X_te.reshape(len(X_te), -1)) == y_te).mean())
+    held_out = _held_out(X_te, y_te, y_tr)
+    # held-out real images in place of synthetic ones: what a perfect generator scores
+    base["detect_real"] = pixel_detection_auc(np.unique(y_tr), X_tr, y_tr, *held_out, seed)
     gan = GANAugmenter(random_state=seed, warm_start=bool(checkpoints), **params)
     rows, fit_s = [], 0.0
     for target in checkpoints or [None]:
@@ -125,6 +133,8 @@ def run_seed(
         r["GAN"] = _score(np.r_[X_tr, X_syn], np.r_[y_tr, y_syn], X_te, y_te)
         r["fidelity"] = float((reader.predict(X_syn.reshape(len(X_syn), -1)) == y_syn).mean())
         r["detect"] = _detection_auc(gan, X_tr, y_tr, seed)
+        # against held-out real images: no credit for matching the training images' means
+        r["detect_test"] = _detection_auc(gan, *held_out, seed)
         if ablate:
             r.update(_ablations(gan, X_tr, y_tr, X_te, y_te, reader, wanted, seed))
         # the other side of the label gate, from the same networks
@@ -133,8 +143,17 @@ def run_seed(
     return rows
 
 
+def _held_out(X_te: np.ndarray, y_te: np.ndarray, y_tr: np.ndarray) -> tuple:
+    """Test images with the training split's class counts (as many as the test split has)."""
+    rows = [np.flatnonzero(y_te == c)[: int((y_tr == c).sum())] for c in np.unique(y_tr)]
+    keep = np.concatenate(rows)
+    return X_te[keep], y_te[keep]
+
+
 def _detection_auc(gan: GANAugmenter, X: np.ndarray, y: np.ndarray, seed: int) -> float:
-    """Cross-validated AUC of a pixel classifier telling real training images from synthetic.
+    """Cross-validated AUC of a pixel classifier telling real images ``X`` from synthetic.
+
+    ``X`` are the training images, or held-out ones (:func:`_held_out`).
 
     As many synthetic images per class as real ones (see :func:`pixel_detection_auc`).
     """
@@ -176,19 +195,26 @@ def pixel_detection_auc(
 
 
 def _ablations(gan, X_tr, y_tr, X_te, y_te, reader, wanted: dict, seed: int) -> dict[str, float]:
-    """Scores of the same fitted networks without the intensity map (and, when the fit
-    truncated, without truncation, or without both).
+    """Scores of the same fitted networks without some of the steps after training.
 
-    The mean shift stays as fitted: with truncation off, ``no_map`` samples exactly as
-    ganaug did before the intensity map.
+    ``no_final``: without the second mean shift (after the intensity map), as
+    ganaug sampled before it; ``no_map``: without the intensity map and the
+    shift after it, as ganaug sampled before the map. When the fit truncated,
+    ``no_trunc`` and ``neither`` also drop the truncation. ``dtest_`` columns
+    are the detection AUC against held-out real images.
     """
     model, out = gan.model_, {}
-    kept = model.truncation, model.intensities
-    variants = [("no_map", kept[0], None)]
-    if kept[0] is not None:  # with truncation="auto" or a number
-        variants += [("no_trunc", None, kept[1]), ("neither", None, None)]
-    for name, truncation, intensities in variants:
-        model.truncation, model.intensities = truncation, intensities
+    steps = ("truncation", "intensities", "final_shift")
+    kept = {name: getattr(model, name) for name in steps}
+    variants = {"no_final": {"final_shift": None}}
+    variants["no_map"] = {"intensities": None, "final_shift": None}
+    if kept["truncation"] is not None:  # with truncation="auto" or a number
+        variants["no_trunc"] = {"truncation": None}
+        variants["neither"] = {"truncation": None, "intensities": None, "final_shift": None}
+    held_out = _held_out(X_te, y_te, y_tr)
+    for name, changes in variants.items():
+        for attr, value in changes.items():
+            setattr(model, attr, value)
         try:
             X_syn, y_syn = gan.sample(wanted, random_state=seed)
             out[name] = _score(np.r_[X_tr, X_syn], np.r_[y_tr, y_syn], X_te, y_te)
@@ -196,8 +222,10 @@ def _ablations(gan, X_tr, y_tr, X_te, y_te, reader, wanted: dict, seed: int) -> 
                 (reader.predict(X_syn.reshape(len(X_syn), -1)) == y_syn).mean()
             )
             out["det_" + name] = _detection_auc(gan, X_tr, y_tr, seed)
+            out["dtest_" + name] = _detection_auc(gan, *held_out, seed)
         finally:
-            model.truncation, model.intensities = kept
+            for attr, value in kept.items():
+                setattr(model, attr, value)
     return out
 
 
@@ -233,9 +261,10 @@ def _other_side_of_gate(gan, X_tr, y_tr, X_te, y_te, reader, wanted: dict, seed:
 def summary(runs: list[dict[str, float]]) -> str:
     """One row per seed, the mean, and the targets checked on the mean."""
     cols = [*BASELINES, "GAN", "fidelity", "detect"]
+    cols += [c for c in ("detect_test", "detect_real") if c in runs[0]]
     cols += ["reader"]
-    for name in ("gated", "ungated", "no_trunc", "no_map", "neither"):
-        cols += [c for c in (name, "fid_" + name, "det_" + name) if c in runs[0]]
+    for name in ("gated", "ungated", "no_final", "no_trunc", "no_map", "neither"):
+        cols += [c for c in (name, "fid_" + name, "det_" + name, "dtest_" + name) if c in runs[0]]
     lines = [
         f"{'seed':<6}"
         + "".join(f"{c:>13}" for c in cols)

@@ -161,7 +161,8 @@ class GANAugmenter(BaseOverSampler):
         least 5 real rows are matched, but a category never seen with a class
         is never generated for it, whatever the class's size. Whatever this
         setting, numeric columns whose values lie on a grid (whole numbers,
-        multiples of a round step, a few observed values) come out on it.
+        multiples of a round step, a few observed values) come out on it, and
+        so do the pixels of images whose real pixels take at most 256 values.
 
     truncation : float in (0, 1] or "auto", default=1.0
         Images only: the spread of the generator's noise, ``z * psi`` (the
@@ -291,11 +292,13 @@ class GANAugmenter(BaseOverSampler):
 
     discover_rules : bool, default=True
         Tables: also find the rules that hold in every training row (see
-        ``ganaug.sampling.rule_discovery``): implications between categorical
-        columns whose condition has at least 20 rows, exact offsets,
-        multiples and sums of pairs among numeric columns, and orders
-        ``a <= b`` between columns whose ranges overlap, each only when chance
-        would hardly produce it. They are kept like the user's rules.
+        ``ganaug.sampling.rule_discovery``): implications between categories,
+        or values that a numeric column takes in many rows (``n_claims == 0 ->
+        claim_amount == 0``), whose condition has at least 20 rows; exact
+        offsets, multiples and sums of two or more numeric columns (a total
+        and its parts); and orders ``a <= b`` between columns whose ranges
+        overlap, each only when chance would hardly produce it. They are kept
+        like the user's rules.
         Ignored for images.
 
     Attributes

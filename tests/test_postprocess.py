@@ -10,6 +10,7 @@ from ganaug.sampling.corrections import (
     MIN_ROWS_TO_MATCH,
     MeanImageShift,
     MissingRateMatcher,
+    class_means,
     class_sums,
 )
 
@@ -31,7 +32,8 @@ def test_shift_makes_synthetic_class_means_equal_to_real_ones():
     def generate(labels: torch.Tensor) -> torch.Tensor:
         return torch.randn(len(labels), 3, 4, 5, generator=gen) * 0.5 - 2.0
 
-    shift = MeanImageShift().fit([(real, real_labels)], generate, 3, per_class=50)
+    real_mean, real_counts = class_means([(real, real_labels)], 3)
+    shift = MeanImageShift().fit(real_mean, real_counts, generate, per_class=50)
     labels = torch.tensor([0] * 50 + [1] * 50 + [2] * 50)
     fresh = generate(labels)
     shifted = shift.apply(fresh, labels)

@@ -37,6 +37,8 @@ def telecom(n: int = 400, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     company = rng.integers(0, 40, n)
     a, b = rng.normal(50, 10, n).round(1), rng.normal(20, 5, n).round(1)
     deposit = np.round(rng.gamma(2, 300, n), 2)
+    fee, tax, tip = (np.round(rng.gamma(k, 10, n), 2) for k in (5, 1, 2))
+    calls = rng.poisson(0.8, n)
     frame = frame.assign(
         minutes=minutes,
         charge=np.round(0.17 * minutes, 2),
@@ -49,6 +51,12 @@ def telecom(n: int = 400, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
         a=a,
         b=b,
         total=np.round(a + b, 1),
+        fee=fee,
+        tax=tax,
+        tip=tip,
+        bill=np.round(fee + tax + tip, 2),
+        calls=calls,
+        call_cost=np.where(calls == 0, 0.0, np.round(rng.gamma(2, 5, n), 2)),
         noise=rng.normal(size=n),
         contract=pd.Categorical(rng.choice(["M", "1Y", "2Y"], n)),
     )
@@ -61,6 +69,8 @@ PLANTED = {
     "charge == 0.17 * minutes",
     "balance == deposit + 100",
     "total == a + b",
+    "bill == fee + tax + tip",
+    "calls == 0 -> call_cost == 0",
     "years_in_role <= years_at_company",
 }
 
@@ -70,6 +80,40 @@ def test_discovery_finds_a_planted_rule_of_each_kind():
     found = {str(r) for r in discover_rules(frame)}
     assert PLANTED <= found
     assert not any("noise" in text or "contract" in text for text in found)
+
+
+@pytest.mark.parametrize("places", [2, 0])
+def test_discovery_finds_a_sum_of_many_columns_beside_missing_values(places):
+    rng = np.random.default_rng(4)
+    n = 600
+    parts = {f"part{k}": np.round(rng.gamma(2, 40 * (k + 1), n), 2) for k in range(5)}
+    frame = pd.DataFrame(parts)
+    frame["income"] = np.where(rng.uniform(size=n) < 0.2, np.nan, rng.normal(100, 10, n))
+    frame["total"] = np.round(sum(parts.values()), places)
+    frame.loc[::7, "part3"] = np.nan  # a missing part leaves the row's total free
+    frame.loc[frame["part3"].isna(), "total"] += 1000
+    assert [str(r) for r in discover_rules(frame)] == [
+        "total == part0 + part1 + part2 + part3 + part4"
+    ]
+
+
+def test_discovery_finds_implications_between_point_masses_of_numbers():
+    rng = np.random.default_rng(5)
+    n = 1000
+    claims = rng.poisson(0.6, n).astype(float)
+    frame = pd.DataFrame(
+        {
+            "claims": claims,
+            "amount": np.where(claims == 0, 0.0, np.round(rng.gamma(2, 500, n), 2)),
+            "age": rng.integers(18, 80, n),
+            "value": np.round(rng.lognormal(9, 1, n), 2),
+        }
+    )
+    found = [str(r) for r in discover_rules(frame)]
+    # both ways, the numbers as they are written; nothing on the age or the value
+    assert found[:2] == ["claims == 0 -> amount == 0", "amount == 0 -> claims == 0"]
+    assert found[2:] == ["claims <= amount"]
+    assert all(parse_rule(text).holds(frame).all() for text in found)
 
 
 def test_discovery_finds_a_rounded_rate_in_float32_columns():
@@ -328,6 +372,27 @@ def test_conditions_that_imply_each_other_follow_the_first_column():
     assert out["internet"].equals(frame["internet"])  # the leader keeps its frequencies
     redrawn = out.loc[frame["internet"] == "DSL", "online_security"]
     assert set(redrawn) == {"Yes", "No"}
+
+
+def test_a_zero_that_goes_with_another_follows_the_first_column_and_keeps_dtypes():
+    """``calls == 0`` decides; a stray zero cost gets one of the class's real costs."""
+    training, y = telecom()
+    rules = [r for r in discover_rules(training) if "call" in str(r)]
+    assert {str(r) for r in rules} == {
+        "calls == 0 -> call_cost == 0",
+        "call_cost == 0 -> calls == 0",
+    }
+    _, facts = fit_rules(training, [], rules, False)
+    frame = training.iloc[:200].reset_index(drop=True).copy()
+    frame["calls"] = np.tile([0, 2], 100)
+    frame["call_cost"] = np.tile([7.5, 0.0], 100)  # every row breaks one of the two
+    out = enforce_rules(frame, rules, facts, np.zeros(200, dtype=int), np.random.default_rng(0))
+    assert not broken_rows(out, rules).any()
+    assert out["calls"].equals(frame["calls"])  # the leader keeps its frequencies
+    assert out.dtypes.equals(frame.dtypes)
+    redrawn = out.loc[frame["calls"] == 2, "call_cost"]
+    assert set(redrawn) <= set(training["call_cost"]) - {0.0}
+    assert redrawn.nunique() > 10
 
 
 def test_rule_objects_are_accepted_and_saved(tmp_path):

@@ -8,12 +8,16 @@ training (:mod:`ganaug.models.image_fit`), each class's noise may be narrowed
 (``truncation``), its samples are shifted so that their mean image is the real
 class's (:class:`ganaug.sampling.corrections.MeanImageShift`), and the pixel
 values of grayscale images are mapped onto the real class's distribution of
-values (:class:`ganaug.sampling.intensities.IntensityMap`).
+values (:class:`ganaug.sampling.intensities.IntensityMap`), after which the
+mean shift is fitted and applied once more (the map moves the means). Last,
+when the real images take only a few distinct values (8-bit images stored as
+floats), each value is moved to the nearest of them
+(:class:`ganaug.sampling.levels.PixelLevels`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,7 +31,8 @@ from ..encoders.image import ImageResizer
 from ..networks.conv import ConvClassifier, ConvCritic, ConvGenerator
 from ..precision import resolve_precision
 from ..sampling.corrections import MeanImageShift
-from ..sampling.intensities import IntensityMap, PixelHistograms
+from ..sampling.intensities import IntensityMap
+from ..sampling.levels import PixelLevels
 from ..training.batches import BalancedBatches
 from ..training.diverse import DiverseGANTrainer
 from ..training.trainer import Callback, GANTrainer, TrainingConfig
@@ -43,8 +48,6 @@ __all__ = [
 
 # Images generated per forward pass: bounds memory whatever the caller asks for.
 SAMPLE_CHUNK = 256
-# Synthetic images per class (at most) that estimate a class's synthetic mean image.
-_REFERENCE_PER_CLASS = 256
 # Where the trainer's networks are saved: "generator." is what samples (the moving
 # average); the rest lets a loaded model train on (warm_start).
 _STATE_PREFIXES = {
@@ -179,9 +182,13 @@ class ImageGAN(TrainedModel):
         self.resizer = ImageResizer(height, width)
         self.trainer: GANTrainer | None = None
         self.shift: MeanImageShift | None = None
+        # the mean shift again, after the intensity map (None: as models saved before it)
+        self.final_shift: MeanImageShift | None = None
         # noise spread per class (None: 1 for all, as models saved before it)
         self.truncation: np.ndarray | None = None
         self.intensities: IntensityMap | None = None
+        # the real images' few pixel values (None: as they come, as models saved before it)
+        self.levels: PixelLevels | None = None
 
     def _make_generator(self) -> ConvGenerator:
         s = self.settings
@@ -281,39 +288,6 @@ class ImageGAN(TrainedModel):
         self.trainer.train(source, n_steps, verbose)
         self._calibrate(seed)
 
-    def match_means(self, real: Iterable[tuple[torch.Tensor, torch.Tensor]], seed: int) -> None:
-        """Estimate the per-class mean shift from real ``(images, class indices)`` batches.
-
-        The images are the caller's size in ``[-1, 1]``. On the digits benchmark
-        the synthetic mean image of a class of a dozen images missed the real one
-        by 0.05 to 0.08 per pixel (of a [0, 1] range), and a logistic regression
-        trained on those samples read fewer test images as that class; shifting
-        the mean raised its balanced accuracy by 0.005 to 0.02.
-        """
-        self.shift = None
-        rng = torch.Generator(device=self.device)
-        rng.manual_seed(seed)
-        per_class = int(np.clip(8192 // self.n_classes, 32, _REFERENCE_PER_CLASS))
-        self.shift = MeanImageShift().fit(
-            real, lambda y: self.generate(y.numpy(), rng), self.n_classes, per_class
-        )
-
-    def match_intensities(self, real: PixelHistograms, seed: int) -> None:
-        """Fit the per-class map of pixel values onto the real ones' distribution.
-
-        ``real`` holds the real images' histograms (caller's size, ``[-1, 1]``).
-        For grayscale images (see :mod:`ganaug.sampling.intensities` for why and
-        what it measured). The map is fitted on this model's samples as they
-        come out now, after the truncation and the mean shift.
-        """
-        self.intensities = None
-        rng = torch.Generator(device=self.device)
-        rng.manual_seed(seed + 1)
-        per_class = int(np.clip(8192 // self.n_classes, 32, _REFERENCE_PER_CLASS))
-        labels = np.repeat(np.arange(self.n_classes), per_class)
-        synthetic = self.generate(labels, rng)
-        self.intensities = IntensityMap().fit(real, synthetic, torch.as_tensor(labels))
-
     @torch.no_grad()
     def _calibrate(self, seed: int) -> None:
         """Re-estimate the batch-norm statistics of the moving-average generator.
@@ -372,6 +346,10 @@ class ImageGAN(TrainedModel):
             images = images.clamp_(-1.0, 1.0)
             if self.intensities is not None:
                 images = self.intensities.apply(images, yb.cpu())
+            if self.final_shift is not None:
+                images = self.final_shift.apply(images, yb.cpu()).clamp_(-1.0, 1.0)
+            if self.levels is not None:
+                images = self.levels.snap(images)
             chunks.append(images)
         if not chunks:
             return torch.zeros(0, self.channels, self.height, self.width)
@@ -400,6 +378,10 @@ class ImageGAN(TrainedModel):
         if self.intensities is not None:
             tensors["intensities.synthetic"] = self.intensities.synthetic_.contiguous()
             tensors["intensities.real"] = self.intensities.real_.contiguous()
+        if self.final_shift is not None:
+            tensors["final_shift.offset"] = self.final_shift.offset_.contiguous()
+        if self.levels is not None:
+            tensors["levels.values"] = self.levels.levels_.contiguous()
         return config, tensors
 
     @classmethod
@@ -432,6 +414,12 @@ class ImageGAN(TrainedModel):
             model.intensities = IntensityMap()
             model.intensities.synthetic_ = tensors["intensities.synthetic"].float()
             model.intensities.real_ = tensors["intensities.real"].float()
+        if "final_shift.offset" in tensors:
+            model.final_shift = MeanImageShift()
+            model.final_shift.offset_ = tensors["final_shift.offset"].float()
+        if "levels.values" in tensors:
+            model.levels = PixelLevels()
+            model.levels.levels_ = tensors["levels.values"].float()
         return model
 
 

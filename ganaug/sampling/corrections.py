@@ -36,6 +36,7 @@ __all__ = [
     "MeanImageShift",
     "MissingRateMatcher",
     "MomentMatcher",
+    "class_means",
     "class_sums",
 ]
 
@@ -228,6 +229,14 @@ def class_sums(
     return sums, counts
 
 
+def class_means(
+    batches: Iterable[tuple[torch.Tensor, torch.Tensor]], n_classes: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-class mean images of image batches (zero for an absent class), and counts."""
+    sums, counts = class_sums(batches, n_classes)
+    return sums / counts.clamp(min=1).view((-1,) + (1,) * (sums.dim() - 1)), counts
+
+
 class MeanImageShift:
     """Per class, ``x -> x + offset[class]``: the synthetic mean image becomes the real one.
 
@@ -240,31 +249,29 @@ class MeanImageShift:
 
     def fit(
         self,
-        real: Iterable[tuple[torch.Tensor, torch.Tensor]],
+        real_mean: torch.Tensor,
+        real_counts: torch.Tensor,
         generate: Callable[[torch.Tensor], torch.Tensor],
-        n_classes: int,
         per_class: int,
     ) -> MeanImageShift:
         """Estimate the shift.
 
         Parameters
         ----------
-        real : iterable of (images, labels)
-            The real images (one pass), labels as class indices.
+        real_mean : Tensor of shape (n_classes, C, H, W)
+            The real class mean images (see :func:`class_means`).
+        real_counts : Tensor of shape (n_classes,)
+            Real images per class.
         generate : callable
             ``generate(labels)`` returns synthetic images of those classes,
-            unshifted, in the same space and shape as ``real``'s images.
-        n_classes : int
+            unshifted, in the same space and shape as the real images.
         per_class : int
             Synthetic images drawn per class to estimate their mean.
         """
-        real_sums, real_counts = class_sums(real, n_classes)
+        n_classes = len(real_counts)
         labels = torch.arange(n_classes).repeat_interleave(per_class)
-        syn_sums, syn_counts = class_sums([(generate(labels), labels)], n_classes)
-        shape = (-1,) + (1,) * (real_sums.dim() - 1)
-        real_mean = real_sums / real_counts.clamp(min=1).view(shape)
-        syn_mean = syn_sums / syn_counts.clamp(min=1).view(shape)
-        offset = real_mean - syn_mean
+        syn_mean, _ = class_means([(generate(labels), labels)], n_classes)
+        offset = real_mean.double() - syn_mean
         offset[real_counts < MIN_ROWS_TO_MATCH] = 0.0
         self.offset_ = offset.float()
         return self

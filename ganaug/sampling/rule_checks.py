@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .rule_discovery import discover_rules, is_numeric_column, reaches
+from .rule_derivations import reaches
+from .rule_discovery import discover_rules, is_numeric_column
 from .rule_groups import category_counts
 from .rule_kinds import (
     Derivation,

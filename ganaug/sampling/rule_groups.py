@@ -102,14 +102,23 @@ def repair_groups(
                 drawn = _draw(facts[column], forbidden[column], y[off], rng)
                 keep = np.array([d is not _NONE for d in drawn], dtype=bool)
                 if keep.any():
-                    # an object array first: pandas would read a list of strings as one
-                    values = np.empty(int(keep.sum()), dtype=object)
-                    values[:] = [d for d in drawn if d is not _NONE]
-                    series.iloc[off[keep]] = values
+                    series.iloc[off[keep]] = _as_column(
+                        [d for d in drawn if d is not _NONE], series.dtype
+                    )
             frame[column] = series
 
 
 _NONE = object()
+
+
+def _as_column(values: list, dtype: Any) -> Any:
+    """``values`` as an array pandas writes into a column of ``dtype`` as they are."""
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        return pd.array(values, dtype=dtype)  # a number column (a point mass of it)
+    # an object array: pandas would read a list of strings as one value
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _draw(
