@@ -21,6 +21,7 @@ from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGe
 from ..sampling.categories import CategoryMatcher
 from ..sampling.corrections import MissingRateMatcher, MomentMatcher
 from ..sampling.marginals import QuantileMatcher
+from ..sampling.products import ProductMatcher, find_products, underived
 from ..sampling.rule_kinds import Rule
 from ..sampling.rule_repair import enforce_rules
 from ..training.batches import BalancedBatches
@@ -145,6 +146,7 @@ class TabularGAN(TrainedModel):
             generator, critic, s.latent_dim, config, device, seed + 1, classifier, None, callbacks
         )
         self.matcher: QuantileMatcher | MomentMatcher | None = None
+        self.products: ProductMatcher | None = None
         self.missing: MissingRateMatcher | None = None
         self.categories: CategoryMatcher | None = None
         self._logit_bias: torch.Tensor | None = None
@@ -155,7 +157,8 @@ class TabularGAN(TrainedModel):
         """Train on a table, then fit the per-class corrections from fresh samples.
 
         With ``moment_matching``: category biases (support and frequencies),
-        then NaN rates, then quantile maps of the continuous columns, each on a
+        then NaN rates, then quantile maps of the continuous columns, then the
+        noisy products between them (:mod:`ganaug.sampling.products`), each on a
         reference sample drawn with the corrections before it in place. The
         data is not kept: a fitted model holds no training rows.
         """
@@ -164,7 +167,7 @@ class TabularGAN(TrainedModel):
         labels = torch.as_tensor(y, dtype=torch.long, device=self.device)
         batches = BalancedBatches(data, labels, self.trainer.config.batch_size)
         self.trainer.train(batches, n_steps, verbose)
-        self.matcher = None
+        self.matcher = self.products = None
         self.set_missing(None, None)
         if not self.settings.moment_matching or not self.encoder.columns_:
             return
@@ -175,6 +178,12 @@ class TabularGAN(TrainedModel):
         continuous, _ = self._generate_numeric(ref_y, rng)
         real = self.encoder.continuous_values(frame)
         self.matcher = QuantileMatcher().fit(real, y, continuous, ref_y, self.n_classes)
+        names = [info.name for info in self.encoder.columns_ if info.kind == "continuous"]
+        products = find_products(real, underived(names, self.rules))
+        if products:  # no extra draws otherwise: samples stay what they were
+            ties = torch.rand(continuous.shape, generator=rng, device=self.device)
+            mapped = self.matcher.apply(continuous, ref_y, ties.double().cpu().numpy())
+            self.products = ProductMatcher(products).fit(real, y, mapped, ref_y, self.n_classes)
 
     def _category_blocks(self) -> list[tuple[int, int, int]]:
         """(start, number of categories, stop) of each categorical column's softmax
@@ -275,6 +284,10 @@ class TabularGAN(TrainedModel):
             continuous = self.matcher.apply(continuous, y, ties.double().cpu().numpy())
         elif self.matcher is not None:  # a model saved before quantile matching
             continuous = self.matcher.apply(continuous, y)
+        if getattr(self, "products", None) is not None:  # None: pickled before products
+            n_products = len(self.products.products)
+            ties = torch.rand((len(y), n_products), generator=rng, device=self.device)
+            continuous = self.products.apply(continuous, y, ties.double().cpu().numpy())
         frame = self.encoder.to_frame(continuous, codes)
         if not getattr(self, "rules", None):  # none, or a model pickled before rules
             return frame
@@ -315,6 +328,10 @@ class TabularGAN(TrainedModel):
             "rules": {"rules": list(self.rules), "numbers": dict(self.rule_numbers)},
         }
         tensors = trainer.state_tensors()
+        products = getattr(self, "products", None)  # None: pickled before products
+        if products is not None:
+            config["products"], arrays = products.get_state()
+            tensors.update({f"products.{k}": torch.from_numpy(v.copy()) for k, v in arrays.items()})
         if isinstance(self.matcher, QuantileMatcher):
             tensors["quantiles.synthetic"] = torch.from_numpy(self.matcher.synthetic_.copy())
             tensors["quantiles.real"] = torch.from_numpy(self.matcher.real_.copy())
@@ -363,6 +380,10 @@ class TabularGAN(TrainedModel):
             model.matcher = MomentMatcher()
             model.matcher.scale_ = tensors["matcher.scale"].numpy().astype(np.float64)
             model.matcher.offset_ = tensors["matcher.offset"].numpy().astype(np.float64)
+        model.products = None  # files written before products have none
+        if config.get("products"):
+            arrays = {k: tensors[f"products.{k}"].numpy() for k in ("synthetic", "real")}
+            model.products = ProductMatcher.from_state(config["products"], arrays)
         missing = None
         if "missing.bias" in tensors:
             missing = MissingRateMatcher()
