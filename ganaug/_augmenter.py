@@ -145,24 +145,28 @@ class GANAugmenter(BaseOverSampler):
         Tables: map each class's synthetic continuous columns onto the real
         class's quantiles (keeping the generator's ranks, so the dependence
         between columns stays the generator's; values interpolate between the
-        observed ones, and a value many rows share, such as 0 in a
-        zero-inflated amount, comes out exactly at the class's real rate);
-        shift the generator's odds of NaN so that each class has its real
-        share of NaN per column (a class never NaN in a column gets none
-        there); and shift its category odds so that each class's category
+        observed ones, and a value many rows share, such as 0 in a zero-inflated
+        amount, comes out exactly at the class's real rate; a column with 20 or
+        more distinct values in a class is mapped onto a kernel density estimate
+        of them, not onto the sample's own gaps); recompute a positive column
+        that is nearly a power law of one or two others (a total about tenure
+        times a monthly charge) from them, with the class's real spread around
+        the relation; shift the generator's odds of NaN so that each class has
+        its real share of NaN per column (a class never NaN in a column gets
+        none there); and shift its category odds so that each class's category
         frequencies are the real ones. Images: shift each class's synthetic
-        images so that their mean image is the real class's (values are
-        clipped to the range); for grayscale images, then map each class's
-        pixel values onto the real class's distribution of values (histogram
-        matching: a faint grey haze in the background becomes background, and
-        strokes take the real stroke values; the order of the values within
-        an image is kept; colour images are left alone, where matching each
-        channel on its own made them easier to tell from real). Only classes with at
-        least 5 real rows are matched, but a category never seen with a class
-        is never generated for it, whatever the class's size. Whatever this
-        setting, numeric columns whose values lie on a grid (whole numbers,
-        multiples of a round step, a few observed values) come out on it, and
-        so do the pixels of images whose real pixels take at most 256 values.
+        images so that their mean image is the real class's (values are clipped
+        to the range); for grayscale images, then map each class's pixel values
+        onto the real class's distribution of values (histogram matching: a
+        faint grey haze in the background becomes background, and strokes take
+        the real stroke values; the order of the values within an image is kept;
+        colour images are left alone, where matching each channel on its own
+        made them easier to tell from real). Only classes with at least 5 real
+        rows are matched, but a category never seen with a class is never
+        generated for it, whatever the class's size. Whatever this setting,
+        numeric columns whose values lie on a grid (whole numbers, multiples of
+        a round step, a few observed values) come out on it, and so do the
+        pixels of images whose real pixels take at most 256 values.
 
     truncation : float in (0, 1] or "auto", default=1.0
         Images only: the spread of the generator's noise, ``z * psi`` (the

@@ -24,6 +24,7 @@ __all__ = [
     "Span",
     "column_dtype",
     "column_kind",
+    "grid_values",
     "restore_categorical",
     "restore_continuous",
 ]
@@ -157,13 +158,20 @@ def column_dtype(info: ColumnInfo) -> Any:
     return pd.api.types.pandas_dtype(info.dtype)
 
 
-def restore_continuous(info: ColumnInfo, values: np.ndarray) -> pd.Series | np.ndarray:
+def grid_values(info: ColumnInfo, values: np.ndarray) -> np.ndarray:
+    """A continuous column's values clipped to its range and snapped to its grid; NaN kept."""
+    if info.n_modes < 1:
+        return values
     missing = np.isnan(values)
-    if info.n_modes >= 1:
-        values = snap(np.clip(values, info.lower, info.upper), info.grid, info.lower, info.upper)
-        if info.is_integer:
-            values = np.round(values)
-        values = np.where(missing, np.nan, values)
+    values = snap(np.clip(values, info.lower, info.upper), info.grid, info.lower, info.upper)
+    if info.is_integer:
+        values = np.round(values)
+    return np.where(missing, np.nan, values)
+
+
+def restore_continuous(info: ColumnInfo, values: np.ndarray) -> pd.Series | np.ndarray:
+    values = grid_values(info, values)
+    missing = np.isnan(values)
     dtype = column_dtype(info)
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
         return values.astype(dtype)

@@ -43,6 +43,7 @@ from .columns import (
     Span,
     column_dtype,
     column_kind,
+    grid_values,
     restore_categorical,
     restore_continuous,
 )
@@ -348,6 +349,14 @@ class TabularEncoder:
             [pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64) for c in cols],
             axis=1,
         )
+
+    def continuous_on_grid(self, continuous: np.ndarray) -> np.ndarray:
+        """Continuous values as :meth:`to_frame` writes them (clipped, on their grid), as floats."""
+        infos = [info for info in self.columns_ if info.kind == "continuous"]
+        out = np.array(continuous, dtype=np.float64, copy=True)
+        for j, info in enumerate(infos):
+            out[:, j] = grid_values(info, out[:, j])
+        return out
 
     def to_frame(self, continuous: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
         """Second half of decoding: clip, round, snap and restore every column's dtype."""

@@ -183,6 +183,7 @@ class TabularGAN(TrainedModel):
         if products:  # no extra draws otherwise: samples stay what they were
             ties = torch.rand(continuous.shape, generator=rng, device=self.device)
             mapped = self.matcher.apply(continuous, ref_y, ties.double().cpu().numpy())
+            mapped = self.encoder.continuous_on_grid(mapped)  # factors as they are written
             self.products = ProductMatcher(products).fit(real, y, mapped, ref_y, self.n_classes)
 
     def _category_blocks(self) -> list[tuple[int, int, int]]:
@@ -285,9 +286,10 @@ class TabularGAN(TrainedModel):
         elif self.matcher is not None:  # a model saved before quantile matching
             continuous = self.matcher.apply(continuous, y)
         if getattr(self, "products", None) is not None:  # None: pickled before products
-            n_products = len(self.products.products)
-            ties = torch.rand((len(y), n_products), generator=rng, device=self.device)
-            continuous = self.products.apply(continuous, y, ties.double().cpu().numpy())
+            ties = torch.rand((len(y), len(self.products)), generator=rng, device=self.device)
+            # a target is computed from its factors as they are written (whole months, cents)
+            on_grid = self.encoder.continuous_on_grid(continuous)
+            continuous = self.products.apply(on_grid, y, ties.double().cpu().numpy())
         frame = self.encoder.to_frame(continuous, codes)
         if not getattr(self, "rules", None):  # none, or a model pickled before rules
             return frame

@@ -18,6 +18,17 @@ such as -1 or 999, a clipped minimum) is a flat stretch of it: it comes out
 exactly, at the class's real rate. The cost of the map is that no value falls
 outside the range the class shows in the training data.
 
+A class's real values are a sample, and their quantile function is a noisy
+estimate of the class's: a few hundred values leave gaps and clumps that every
+synthetic row then repeats, and a detector trained on fresh rows of the class
+reads them (single columns of the benchmark tables at AUC 0.60-0.69 against
+20,000 fresh rows, 0.46-0.52 once smoothed). So a column that takes at least
+``MIN_DISTINCT_TO_SMOOTH`` distinct values in a class gets the quantile function
+of a kernel density estimate instead: Gaussian kernels with Silverman's
+bandwidth, truncated to the class's range, mixed with the class's point masses
+(values that many rows share, which stay exact). Fewer distinct values keep the
+plain quantiles: they are a discrete distribution, read exactly.
+
 Both functions are kept as fixed arrays: each class's and column's quantiles at
 ``N_LEVELS`` evenly spaced probabilities, for the synthetic reference sample and
 for the real rows. Plain numpy, no pandas or torch.
@@ -26,15 +37,24 @@ for the real rows. Plain numpy, no pandas or torch.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr
 
 from .corrections import ColumnMatcher
 
-__all__ = ["N_LEVELS", "QuantileMatcher"]
+__all__ = ["MIN_DISTINCT_TO_SMOOTH", "N_LEVELS", "QuantileMatcher", "smoothed_quantiles"]
 
 # Probability levels at which both quantile functions are kept: 201 levels read
 # a point mass's rate to within half a percentage point and cost 1.6 kB per class
 # and column (two float64 arrays).
 N_LEVELS = 201
+# Distinct values a class needs in a column for its quantiles to be smoothed.
+MIN_DISTINCT_TO_SMOOTH = 20
+# A point mass: a value of at least this many rows, and at least this many times
+# the mean share of a distinct value (a whole-number column's common values are not).
+_ATOM_ROWS, _ATOM_RATIO = 5, 4.0
+# Kernel centres (quantiles of the values when there are more) and CDF grid points:
+# bound the cost to about 0.3 M kernel evaluations per class and column.
+_KERNELS, _GRID = 512, 513
 
 
 class QuantileMatcher(ColumnMatcher):
@@ -57,7 +77,7 @@ class QuantileMatcher(ColumnMatcher):
 
     def _fit_column(self, k: int, j: int, real: np.ndarray, synthetic: np.ndarray) -> None:
         # linear between order statistics: ties in the real values give flat stretches
-        self.real_[k, j] = np.quantile(real, self.levels_)
+        self.real_[k, j] = smoothed_quantiles(real, self.levels_)
         self.synthetic_[k, j] = np.quantile(synthetic, self.levels_)
 
     @classmethod
@@ -124,3 +144,38 @@ def _distribution(
     first, final = np.clip(lo, 0, last), np.clip(hi - 1, 0, last)
     tied = levels[first] + ties * (levels[final] - levels[first])
     return np.where(hi > lo, tied, between)
+
+
+def smoothed_quantiles(values: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Quantiles at ``levels`` of a kernel density estimate of ``values``, point masses kept.
+
+    Values with fewer than ``MIN_DISTINCT_TO_SMOOTH`` distinct values (or too
+    few left once the point masses are set apart) get their plain quantiles.
+    The estimate is truncated to ``[min, max]`` of the values: a positive amount
+    stays positive, a class's range stays its range.
+    """
+    distinct, counts = np.unique(values, return_counts=True)
+    if len(distinct) < MIN_DISTINCT_TO_SMOOTH:
+        return np.quantile(values, levels)
+    atom = (counts >= _ATOM_ROWS) & (counts >= _ATOM_RATIO * len(values) / len(distinct))
+    rest = values[~np.isin(values, distinct[atom])]
+    spread = min(rest.std(), np.subtract(*np.percentile(rest, [75, 25])) / 1.34 or np.inf)
+    if len(np.unique(rest)) < MIN_DISTINCT_TO_SMOOTH or not spread > 0:
+        return np.quantile(values, levels)
+    width = 0.9 * spread * len(rest) ** -0.2  # Silverman's rule of thumb
+    centres = rest if len(rest) <= _KERNELS else np.quantile(rest, np.linspace(0, 1, _KERNELS))
+    lo, hi = float(values.min()), float(values.max())
+    grid = np.union1d(np.linspace(lo, hi, _GRID), distinct[atom])
+    kernel = ndtr((grid[:, None] - centres[None, :]) / width).mean(axis=1)
+    kernel = (kernel - kernel[0]) / (kernel[-1] - kernel[0])  # truncated to [lo, hi]
+    mass = np.zeros(len(grid))
+    mass[np.searchsorted(grid, distinct[atom])] = counts[atom] / len(values)
+    right = np.cumsum(mass) + len(rest) / len(values) * kernel  # P(X <= x)
+    right = np.maximum.accumulate(np.minimum(right / right[-1], 1.0))
+    left = np.maximum(right - mass, np.r_[0.0, right[:-1]])  # P(X < x)
+    # each grid point twice: P(X < x) then P(X <= x), so a point mass is a jump
+    xs, cs = np.repeat(grid, 2), np.ravel(np.column_stack([left, right]))
+    i = np.clip(np.searchsorted(cs, levels, side="left"), 1, len(cs) - 1)
+    step = cs[i] - cs[i - 1]
+    frac = np.where(step > 0, (levels - cs[i - 1]) / np.where(step > 0, step, 1.0), 1.0)
+    return xs[i - 1] + np.clip(frac, 0.0, 1.0) * (xs[i] - xs[i - 1])

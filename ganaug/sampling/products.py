@@ -208,6 +208,9 @@ class ProductMatcher:
         self.products = list(products)
         self.residuals = QuantileMatcher()
 
+    def __len__(self) -> int:
+        return len(self.products)
+
     def _residuals(self, values: np.ndarray) -> np.ndarray:
         return np.column_stack([p.residual(values) for p in self.products])
 
