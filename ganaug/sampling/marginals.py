@@ -76,7 +76,7 @@ class QuantileMatcher(ColumnMatcher):
         self.real_ = np.full((n_classes, n_cols, N_LEVELS), np.nan)
 
     def _fit_column(self, k: int, j: int, real: np.ndarray, synthetic: np.ndarray) -> None:
-        # linear between order statistics: ties in the real values give flat stretches
+        # the real side smoothed where it has many values; ties give flat stretches
         self.real_[k, j] = smoothed_quantiles(real, self.levels_)
         self.synthetic_[k, j] = np.quantile(synthetic, self.levels_)
 
