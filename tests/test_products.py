@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from ganaug import GANAugmenter
-from ganaug.sampling.products import Product, ProductMatcher, find_products
+from ganaug.sampling.products import Product, ProductMatcher, Share, find_products, find_shares
+from ganaug.sampling.rules import Order
 
 SMALL = dict(max_steps=20, hidden_units=(32,), latent_dim=8, n_critic=1, random_state=0)
 
@@ -136,3 +137,45 @@ def test_a_table_without_products_has_none_saved_or_loaded(tmp_path):
     assert aug.model_.products is None
     aug.save(tmp_path / "model")
     assert GANAugmenter.load(tmp_path / "model").model_.products is None
+
+
+def _tenure(seed: int = 0, n0: int = 300, n1: int = 200) -> tuple[pd.DataFrame, np.ndarray]:
+    """Years in role uniform below years at the company, which the minority has fewer of."""
+    rng = np.random.default_rng(seed)
+    y = np.array([0] * n0 + [1] * n1)
+    at_company = np.floor(rng.random(len(y)) * np.where(y == 1, 12, 30) + 0.5)
+    frame = pd.DataFrame({"years_at_company": at_company, "age": rng.normal(40, 9, len(y))})
+    frame["years_in_role"] = np.floor(rng.random(len(y)) * (at_company + 1))
+    return frame, y
+
+
+def test_find_shares_takes_lone_orders_and_leaves_chains_and_products_alone():
+    values = np.column_stack([np.arange(30.0), np.arange(30.0) + 1, np.arange(30.0) + 2])
+    names = ["a", "b", "c"]
+    lone = find_shares(values, names, [Order("a", "b")], [])
+    assert lone == [Share(0, 1, 0.0)]
+    assert find_shares(values, names, [Order("a", "b"), Order("b", "c")], []) == []
+    product = Product(1, (2,), (0.0, 1.0))
+    assert find_shares(values, names, [Order("a", "b")], [product]) == []
+
+
+def test_shares_keep_the_lower_columns_distribution_below_its_bound(tmp_path):
+    X, y = _tenure()
+    aug = GANAugmenter(**SMALL, realism_filter=False).fit(X, y)
+    assert "years_in_role <= years_at_company" in {str(r) for r in aug.rules_}
+    assert any(isinstance(p, Share) for p in aug.model_.products.products)
+    X_new, y_new = aug.sample({0: 2000, 1: 2000})
+    y_new = np.asarray(y_new)
+    assert (X_new["years_in_role"] <= X_new["years_at_company"]).all()
+    for k in (0, 1):
+        real, syn = X[y == k], X_new[y_new == k]
+        real_share = (real["years_in_role"] / real["years_at_company"].clip(lower=1)).mean()
+        syn_share = (syn["years_in_role"] / syn["years_at_company"].clip(lower=1)).mean()
+        assert syn_share == pytest.approx(real_share, abs=0.06)
+        assert syn["years_in_role"].mean() == pytest.approx(real["years_in_role"].mean(), rel=0.15)
+    aug.save(tmp_path / "model")
+    loaded = GANAugmenter.load(tmp_path / "model")
+    assert loaded.model_.products.products == aug.model_.products.products
+    a, _ = aug.sample({1: 300}, random_state=3)
+    b, _ = loaded.sample({1: 300}, random_state=3)
+    pd.testing.assert_frame_equal(a, b)

@@ -328,6 +328,29 @@ def test_order_repair_swaps_along_a_chain_and_keeps_the_values():
     assert frame["a"].tolist() == [3, 1, 2]  # the input is not modified
 
 
+def test_order_repair_draws_the_lower_column_again_with_the_training_shares():
+    rng = np.random.default_rng(0)
+    at_company = rng.integers(0, 30, 400).astype(float)
+    train = pd.DataFrame({"in_role": np.floor(rng.random(400) * (at_company + 1))})
+    train["at_company"] = at_company
+    rules = [Order("in_role", "at_company")]
+    _, facts = fit_rules(train, [], rules, discover=False)
+    [(upper, shares)] = facts["in_role"]["shares"]
+    assert upper == "at_company" and shares[0] == 0.0 and shares[-1] == 1.0
+    # synthetic rows whose lower column ignores the upper one: a third break the order
+    synthetic = pd.DataFrame(
+        {"in_role": rng.integers(0, 15, 300).astype(float), "at_company": at_company[:300] + 1}
+    )  # (an upper value at the lower column's minimum leaves no room: that pair is swapped)
+    out = enforce_rules(synthetic, rules, facts, np.zeros(300, dtype=int), rng)
+    assert not broken_rows(out, rules).any()
+    # the upper column is kept as drawn (a swap would move the large values into it)
+    np.testing.assert_array_equal(out["at_company"], synthetic["at_company"])
+    kept = synthetic["in_role"] <= synthetic["at_company"]
+    np.testing.assert_array_equal(out["in_role"][kept], synthetic["in_role"][kept])
+    redrawn = out["in_role"][~kept] / synthetic["at_company"][~kept]
+    assert redrawn.std() > 0.1  # shares spread over [0, 1], not all at the bound
+
+
 def test_derivation_is_rounded_and_cast_to_the_target_column():
     frame = pd.DataFrame({"minutes": [10.5, 7.0], "charge": [0.0, 0.0], "whole": [0, 0]})
     rules = [Multiple("charge", "minutes", 0.17), Offset("whole", "minutes", 0.5)]

@@ -21,7 +21,7 @@ from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGe
 from ..sampling.categories import CategoryMatcher
 from ..sampling.corrections import MissingRateMatcher, MomentMatcher
 from ..sampling.marginals import QuantileMatcher
-from ..sampling.products import ProductMatcher, find_products, underived
+from ..sampling.products import ProductMatcher, find_relations
 from ..sampling.rule_kinds import Rule
 from ..sampling.rule_repair import enforce_rules
 from ..training.batches import BalancedBatches
@@ -179,7 +179,7 @@ class TabularGAN(TrainedModel):
         real = self.encoder.continuous_values(frame)
         self.matcher = QuantileMatcher().fit(real, y, continuous, ref_y, self.n_classes)
         names = [info.name for info in self.encoder.columns_ if info.kind == "continuous"]
-        products = find_products(real, underived(names, self.rules))
+        products = find_relations(real, names, self.rules)
         if products:  # no extra draws otherwise: samples stay what they were
             ties = torch.rand(continuous.shape, generator=rng, device=self.device)
             mapped = self.matcher.apply(continuous, ref_y, ties.double().cpu().numpy())

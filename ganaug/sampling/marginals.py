@@ -124,6 +124,18 @@ class QuantileMatcher(ColumnMatcher):
                 out[rows, j] = np.where(np.isnan(x), np.nan, mapped)
         return out
 
+    def real_quantiles(self, u: np.ndarray, y: np.ndarray, j: int) -> np.ndarray:
+        """Column ``j``'s real quantile function at levels ``u``, each row by its class.
+
+        NaN for the rows of a class that is not matched (too few rows).
+        """
+        out = np.full(len(u), np.nan)
+        for k in np.unique(y):
+            if not np.isnan(self.real_[k, j, 0]):
+                rows = y == k
+                out[rows] = np.interp(u[rows], self.levels_, self.real_[k, j])
+        return out
+
 
 def _distribution(
     x: np.ndarray, knots: np.ndarray, levels: np.ndarray, ties: np.ndarray

@@ -1,4 +1,4 @@
-"""Noisy products between positive columns, kept in synthetic rows.
+"""Relations between continuous columns that no exact rule states, kept in synthetic rows.
 
 Business tables hold columns that are nearly a product of others: total charges
 are about tenure times the monthly charge, a repair cost about a vehicle's value
@@ -19,6 +19,12 @@ were generated, with the residual ``e`` that the generator's own residual maps
 to under the class's real distribution of residuals (the quantile map of
 :class:`~ganaug.sampling.marginals.QuantileMatcher`): each class keeps its real
 spread around the relation, and a row keeps its generated place in it.
+
+An order ``a <= b`` between two continuous columns (a discovered or given
+rule) is kept the same way, as a :class:`Share`: ``a`` is recomputed as its
+class's real share of the room below ``b``. The rule repair would only fix the
+rows that break the order, and every other row's ``a`` would stay unrelated to
+its ``b``.
 """
 
 from __future__ import annotations
@@ -30,9 +36,18 @@ import numpy as np
 import pandas as pd
 
 from .marginals import QuantileMatcher
-from .rule_kinds import Derivation, Rule
+from .rule_kinds import Derivation, Order, Rule
 
-__all__ = ["MIN_R2", "Product", "ProductMatcher", "find_products", "underived"]
+__all__ = [
+    "MIN_R2",
+    "Product",
+    "ProductMatcher",
+    "Share",
+    "find_products",
+    "find_relations",
+    "find_shares",
+    "underived",
+]
 
 # Share of a target's log variance that its factors must explain. At 0.96 the
 # residual's spread is at most a fifth of the target's: recomputing the target
@@ -73,12 +88,83 @@ class Product:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(np.where(t > 0, t, np.nan)) - self.predicted_log(values)
 
+    def rebuild(self, values: np.ndarray, residual: np.ndarray) -> np.ndarray:
+        """The target that ``residual`` gives each row."""
+        return np.exp(self.predicted_log(values) + residual)
+
     def to_config(self) -> dict:
         return {"target": self.target, "factors": list(self.factors), "coef": list(self.coef)}
 
-    @classmethod
-    def from_config(cls, config: dict) -> Product:
-        return cls(int(config["target"]), tuple(config["factors"]), tuple(config["coef"]))
+
+@dataclass(frozen=True)
+class Share:
+    """An order ``target <= factor``: ``target = lowest + share * (factor - lowest)``.
+
+    ``lowest`` is the target's smallest training value; the share lies in
+    [0, 1] in every training row. Each synthetic row's share is drawn from its
+    class's real shares, independently of the generator's: that keeps the order
+    and how far below its bound the lower column sits (years in role against
+    years at the company), where repairing only the broken rows would leave
+    every other row's lower value as the generator drew it, unrelated to the
+    upper one. (The generator's own share, mapped by rank, mostly tracks the
+    upper column, small for a large one: years in role came out a fifth short.)
+    """
+
+    target: int
+    factor: int
+    lowest: float
+
+    @property
+    def factors(self) -> tuple[int, ...]:
+        return (self.factor,)
+
+    def residual(self, values: np.ndarray) -> np.ndarray:
+        """The share per row; NaN where a value is missing or the factor is not above ``lowest``."""
+        room = values[:, self.factor] - self.lowest
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(room > 0, (values[:, self.target] - self.lowest) / room, np.nan)
+
+    def rebuild(self, values: np.ndarray, residual: np.ndarray) -> np.ndarray:
+        return self.lowest + residual * (values[:, self.factor] - self.lowest)
+
+    def to_config(self) -> dict:
+        return {
+            "kind": "share",
+            "target": self.target,
+            "factor": self.factor,
+            "lowest": self.lowest,
+        }
+
+
+def _from_config(config: dict) -> Product | Share:
+    if config.get("kind") == "share":
+        return Share(int(config["target"]), int(config["factor"]), float(config["lowest"]))
+    return Product(int(config["target"]), tuple(config["factors"]), tuple(config["coef"]))
+
+
+def find_shares(
+    values: np.ndarray, names: Sequence[Hashable], rules: Sequence[Rule], taken: Sequence[Product]
+) -> list[Share]:
+    """A :class:`Share` for each order between two continuous columns that no product uses.
+
+    Orders in a chain (a column below one and above another, or below two)
+    are left to the rule repair, as is a column a rule derives.
+    """
+    orders = [r for r in rules if isinstance(r, Order)]
+    busy = {names[c] for p in taken for c in (p.target, *p.factors)}
+    busy |= {r.target for r in rules if isinstance(r, Derivation)}
+    lowers = [r.lower for r in orders]
+    index = {name: j for j, name in enumerate(names)}
+    shares = []
+    for r in orders:
+        if r.lower not in index or r.upper not in index or {r.lower, r.upper} & busy:
+            continue
+        if lowers.count(r.lower) > 1 or r.lower in {o.upper for o in orders} or r.upper in lowers:
+            continue
+        low = values[:, index[r.lower]]
+        if np.isfinite(low).sum() >= MIN_ROWS:
+            shares.append(Share(index[r.lower], index[r.upper], float(np.nanmin(low))))
+    return shares
 
 
 def _candidates(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
@@ -196,15 +282,27 @@ def find_products(values: np.ndarray, allowed: np.ndarray | None = None) -> list
     return sorted(found, key=lambda p: p.target)
 
 
+def find_relations(
+    values: np.ndarray, names: Sequence[Hashable], rules: Sequence[Rule]
+) -> list[Product | Share]:
+    """The products among columns no rule derives, then the shares of the orders in ``rules``.
+
+    ``values`` are the real continuous columns, named by ``names``.
+    """
+    products = find_products(values, underived(names, rules))
+    return [*products, *find_shares(values, names, rules, products)]
+
+
 class ProductMatcher:
     """Recompute each relation's target in synthetic rows, per class, from its factors.
 
     Parameters
     ----------
-    products : list of Product
+    products : list of Product or Share
+        No target is another relation's target or factor.
     """
 
-    def __init__(self, products: Sequence[Product]) -> None:
+    def __init__(self, products: Sequence[Product | Share]) -> None:
         self.products = list(products)
         self.residuals = QuantileMatcher()
 
@@ -232,8 +330,9 @@ class ProductMatcher:
         return self
 
     def apply(self, values: np.ndarray, y: np.ndarray, ties: np.ndarray) -> np.ndarray:
-        """``values`` with every target recomputed; a row with a missing or non-positive
-        value among a relation's columns, or of a class too small to map, keeps its own.
+        """``values`` with every target recomputed; a row whose relation is undefined (a
+        missing value, a product's value not positive, a share's bound not above its
+        lowest value), or of a class too small to map, keeps its own.
 
         ``ties`` are uniform draws of shape ``(n, len(products))`` (see
         :meth:`QuantileMatcher.apply`).
@@ -244,7 +343,10 @@ class ProductMatcher:
         before = self._residuals(out)
         mapped = self.residuals.apply(before, y, ties)
         for i, p in enumerate(self.products):
-            new = np.exp(p.predicted_log(out) + mapped[:, i])
+            if isinstance(p, Share):  # drawn afresh, see Share
+                drawn = self.residuals.real_quantiles(ties[:, i], y, i)
+                mapped[:, i] = np.where(np.isnan(drawn), mapped[:, i], drawn)
+            new = p.rebuild(out, mapped[:, i])
             usable = ~np.isnan(before[:, i]) & np.isfinite(new)
             out[usable, p.target] = new[usable]
         return out
@@ -258,7 +360,7 @@ class ProductMatcher:
 
     @classmethod
     def from_state(cls, configs: list[dict], arrays: dict[str, np.ndarray]) -> ProductMatcher:
-        matcher = cls([Product.from_config(c) for c in configs])
+        matcher = cls([_from_config(c) for c in configs])
         if matcher.products:
             matcher.residuals = QuantileMatcher.from_arrays(arrays["synthetic"], arrays["real"])
         return matcher

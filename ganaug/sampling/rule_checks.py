@@ -30,7 +30,7 @@ from .rule_kinds import (
     value_equals,
 )
 from .rule_parsing import parse_rule
-from .rule_repair import derivation_order
+from .rule_repair import derivation_order, order_shares
 
 __all__ = ["fit_rules"]
 
@@ -66,7 +66,10 @@ def fit_rules(
         the training data: for each numeric column a rule uses, its decimal
         places (``"places"``, None for any float) and range (``"lower"``,
         ``"upper"``); for each column of an implication, its values and their
-        count per class (``"values"``, ``"counts"``).
+        count per class (``"values"``, ``"counts"``); for the lower column of an
+        order, the quantiles of its share of the upper one (``"shares"``, a list
+        of ``[upper column, quantiles]``; see
+        :func:`~ganaug.sampling.rule_repair.order_shares`).
 
     Raises
     ------
@@ -105,6 +108,14 @@ def fit_rules(
             "lower": float(finite.min()) if len(finite) else None,
             "upper": float(finite.max()) if len(finite) else None,
         }
+    for rule in (r for r in out if isinstance(r, Order)):
+        shares = order_shares(
+            numeric_values(frame, rule.lower),
+            numeric_values(frame, rule.upper),
+            facts[rule.lower]["lower"],
+        )
+        if shares is not None:
+            facts[rule.lower].setdefault("shares", []).append([rule.upper, shares])
     return out, facts
 
 

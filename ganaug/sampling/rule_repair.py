@@ -7,10 +7,17 @@
    consequent (``internet == 'No'`` makes the service columns
    ``'No internet service'``), applied in order until none changes a row, so
    that chains ``a -> b -> c`` are followed;
-2. orders are repaired by swapping the two values of a broken pair, which
-   keeps both columns' marginal distributions. Along a chain ``a <= b <= c``
-   swaps are repeated; each swap moves a larger value to a later column of a
-   topological order, so the repeats end (a bubble sort on each row);
+2. orders: in a broken pair ``a > b`` the lower column is drawn again below
+   the upper one, ``a = lo + s * (b - lo)``, with the share ``s`` drawn from
+   the training rows' shares (``lo`` is ``a``'s smallest training value; see
+   :func:`order_shares`), so that ``a`` keeps its real relation to ``b``.
+   Swapping the two values instead, as ganaug did before, moved every large
+   value to the upper column and every small one to the lower: on the HR
+   table of ``benchmarks/realism.py`` the synthetic years in role came out
+   with a mean of 2.2 against a real 3.1. Pairs are taken from the top of a
+   chain ``a <= b <= c`` down; a pair without shares (or with ``b`` below
+   ``lo``) is swapped, and swaps are repeated along a chain until none breaks
+   (a bubble sort on each row);
 3. derived columns are computed from their sources, sources first, rounded to
    the target's decimal places in the training data and cast to its dtype;
 4. a row that still breaks a rule (conflicting implications, user rules
@@ -34,10 +41,12 @@ import pandas as pd
 from .rule_groups import repair_groups
 from .rule_kinds import Derivation, Implication, Order, Rule, numeric_values, value_equals
 
-__all__ = ["derivation_order", "enforce_rules"]
+__all__ = ["SHARE_LEVELS", "derivation_order", "enforce_rules", "order_shares"]
 
 # Rounds of swaps along order chains; a chain of m columns needs at most m - 1.
 _MAX_SWAP_ROUNDS = 64
+# Quantiles kept of an order's shares ``(a - lo) / (b - lo)`` in the training rows.
+SHARE_LEVELS = 21
 
 
 def enforce_rules(
@@ -81,11 +90,13 @@ def enforce_rules(
         repair_groups(out, implications, numbers, np.asarray(y), rng)
         _apply_implications(out, implications)
     orders = [r for r in rules if isinstance(r, Order)]
-    _repair_orders(out, orders, places)
+    rng = np.random.default_rng(0) if rng is None else rng
+    _repair_orders(out, orders, places, numbers, rng)
     for rule in derivation_order([r for r in rules if isinstance(r, Derivation)]):
         predicted = rule.predict(out)
         _set_numbers(out, rule.target, ~np.isnan(predicted), predicted, places.get(rule.target))
-    _repair_orders(out, [r for r in orders if _touches_derived(r, rules)], places)
+    touching = [r for r in orders if _touches_derived(r, rules)]
+    _repair_orders(out, touching, places, numbers, rng)
     return _replace_broken(out, rules, numbers, np.asarray(y))
 
 
@@ -136,8 +147,47 @@ def _apply_implications(frame: pd.DataFrame, rules: list[Implication]) -> None:
             return
 
 
+def order_shares(low: np.ndarray, high: np.ndarray, lowest: float | None) -> list[float] | None:
+    """Quantiles of ``(low - lowest) / (high - lowest)`` over the rows where it is defined.
+
+    None when fewer than 5 rows have both values and ``high > lowest``.
+    """
+    if lowest is None:
+        return None
+    with np.errstate(invalid="ignore"):
+        usable = np.isfinite(low) & np.isfinite(high) & (high > lowest)
+    if usable.sum() < 5:
+        return None
+    shares = np.clip((low[usable] - lowest) / (high[usable] - lowest), 0.0, 1.0)
+    return np.quantile(shares, np.linspace(0, 1, SHARE_LEVELS)).tolist()
+
+
+def _redraw_below(
+    low: np.ndarray,
+    high: np.ndarray,
+    bad: np.ndarray,
+    facts: Mapping[str, Any],
+    upper: Hashable,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Draw ``low`` again below ``high`` where ``bad``; returns the rows still broken."""
+    shares = next((q for c, q in facts.get("shares", []) if c == upper), None)
+    lowest = facts.get("lower")
+    if shares is None or lowest is None:
+        return bad
+    can = bad & (high > lowest)
+    levels = np.linspace(0, 1, len(shares))
+    drawn = np.interp(rng.random(int(can.sum())), levels, np.asarray(shares, dtype=float))
+    low[can] = lowest + drawn * (high[can] - lowest)
+    return bad & ~can
+
+
 def _repair_orders(
-    frame: pd.DataFrame, rules: list[Order], places: Mapping[Hashable, int | None]
+    frame: pd.DataFrame,
+    rules: list[Order],
+    places: Mapping[Hashable, int | None],
+    numbers: Mapping[Hashable, Mapping[str, Any]],
+    rng: np.random.Generator,
 ) -> None:
     if not rules:
         return
@@ -145,7 +195,16 @@ def _repair_orders(
     rank = {c: k for k, c in enumerate(columns)}
     values = {c: numeric_values(frame, c).copy() for c in columns}  # may be read-only views
     original = {c: v.copy() for c, v in values.items()}
-    # process pairs along the topological order so that each round is one bubble pass
+    # from the top of each chain down: a lower column drawn again cannot break a pair
+    # above it, only the one below, which comes later
+    for rule in sorted(rules, key=lambda r: (-rank[r.upper], -rank[r.lower])):
+        low, high = values[rule.lower], values[rule.upper]
+        with np.errstate(invalid="ignore"):
+            bad = low > high
+        if bad.any():
+            _redraw_below(low, high, bad, numbers.get(rule.lower, {}), rule.upper, rng)
+    # what could not be drawn again is swapped, along the topological order so that
+    # each round is one bubble pass
     pairs = sorted(rules, key=lambda r: (rank[r.lower], rank[r.upper]))
     for _ in range(_MAX_SWAP_ROUNDS):
         swapped = False
