@@ -290,8 +290,9 @@ class GANAugmenter(BaseOverSampler):
         on a categorical column, two rules that contradict each other, or a
         rule that training rows break raises a ``ValueError`` that quotes it.
         Sampling derives the dependent columns from their sources, sets the
-        implied categories and swaps the two values of a broken order (which
-        keeps both columns' distributions); a row it still cannot repair is
+        implied categories and draws the lower column of an order as its
+        class's real share of the room below the upper one (a broken pair it
+        cannot draw again is swapped); a row it still cannot repair is
         replaced by another synthetic row of its class. Refused for images.
 
     discover_rules : bool, default=True
