@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .marginals import QuantileMatcher
-from .rule_kinds import Derivation, Order, Rule
+from .rule_kinds import Derivation, Order, Rule, share_below, value_at_share
 
 __all__ = [
     "MIN_R2",
@@ -120,12 +120,10 @@ class Share:
 
     def residual(self, values: np.ndarray) -> np.ndarray:
         """The share per row; NaN where a value is missing or the factor is not above ``lowest``."""
-        room = values[:, self.factor] - self.lowest
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(room > 0, (values[:, self.target] - self.lowest) / room, np.nan)
+        return share_below(values[:, self.target], values[:, self.factor], self.lowest)
 
     def rebuild(self, values: np.ndarray, residual: np.ndarray) -> np.ndarray:
-        return self.lowest + residual * (values[:, self.factor] - self.lowest)
+        return value_at_share(residual, values[:, self.factor], self.lowest)
 
     def to_config(self) -> dict:
         return {
@@ -154,12 +152,13 @@ def find_shares(
     busy = {names[c] for p in taken for c in (p.target, *p.factors)}
     busy |= {r.target for r in rules if isinstance(r, Derivation)}
     lowers = [r.lower for r in orders]
+    uppers = {r.upper for r in orders}
     index = {name: j for j, name in enumerate(names)}
     shares = []
     for r in orders:
         if r.lower not in index or r.upper not in index or {r.lower, r.upper} & busy:
             continue
-        if lowers.count(r.lower) > 1 or r.lower in {o.upper for o in orders} or r.upper in lowers:
+        if lowers.count(r.lower) > 1 or r.lower in uppers or r.upper in lowers:
             continue
         low = values[:, index[r.lower]]
         if np.isfinite(low).sum() >= MIN_ROWS:

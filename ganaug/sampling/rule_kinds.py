@@ -21,6 +21,8 @@ __all__ = [
     "column_decimals",
     "numeric_values",
     "relative_eps",
+    "share_below",
+    "value_at_share",
     "value_equals",
 ]
 
@@ -272,6 +274,21 @@ class Sum(Derivation):
 
     def __str__(self) -> str:
         return f"{_name(self.target)} == " + " + ".join(_name(c) for c in self.terms)
+
+
+def share_below(low: np.ndarray, high: np.ndarray, lowest: float) -> np.ndarray:
+    """How far up ``[lowest, high]`` each ``low`` sits: ``(low - lowest) / (high - lowest)``.
+
+    NaN where a value is missing or ``high`` is not above ``lowest`` (no room).
+    """
+    room = high - lowest
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(room > 0, (low - lowest) / room, np.nan)
+
+
+def value_at_share(share: np.ndarray, high: np.ndarray, lowest: float) -> np.ndarray:
+    """The value ``share`` of the way up ``[lowest, high]``: the inverse of :func:`share_below`."""
+    return lowest + share * (high - lowest)
 
 
 @dataclass(frozen=True)

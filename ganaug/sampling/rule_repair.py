@@ -43,7 +43,16 @@ import numpy as np
 import pandas as pd
 
 from .rule_groups import repair_groups
-from .rule_kinds import Derivation, Implication, Order, Rule, numeric_values, value_equals
+from .rule_kinds import (
+    Derivation,
+    Implication,
+    Order,
+    Rule,
+    numeric_values,
+    share_below,
+    value_at_share,
+    value_equals,
+)
 
 __all__ = ["SHARE_LEVELS", "derivation_order", "enforce_rules", "order_shares"]
 
@@ -88,13 +97,12 @@ def enforce_rules(
         return frame
     out = frame.copy()
     places = {c: facts.get("places") for c, facts in numbers.items()}
+    rng = np.random.default_rng(0) if rng is None else rng
     implications = [r for r in rules if isinstance(r, Implication)]
     if implications:
-        rng = np.random.default_rng(0) if rng is None else rng
         repair_groups(out, implications, numbers, np.asarray(y), rng)
         _apply_implications(out, implications)
     orders = [r for r in rules if isinstance(r, Order)]
-    rng = np.random.default_rng(0) if rng is None else rng
     _repair_orders(out, orders, places, numbers, rng)
     for rule in derivation_order([r for r in rules if isinstance(r, Derivation)]):
         predicted = rule.predict(out)
@@ -158,11 +166,11 @@ def order_shares(low: np.ndarray, high: np.ndarray, lowest: float | None) -> lis
     """
     if lowest is None:
         return None
-    with np.errstate(invalid="ignore"):
-        usable = np.isfinite(low) & np.isfinite(high) & (high > lowest)
-    if usable.sum() < 5:
+    shares = share_below(low, high, lowest)
+    shares = shares[np.isfinite(shares)]
+    if len(shares) < 5:
         return None
-    shares = np.clip((low[usable] - lowest) / (high[usable] - lowest), 0.0, 1.0)
+    shares = np.clip(shares, 0.0, 1.0)
     return np.quantile(shares, np.linspace(0, 1, SHARE_LEVELS)).tolist()
 
 
@@ -182,7 +190,7 @@ def _redraw_below(
     can = bad & (high > lowest)
     levels = np.linspace(0, 1, len(shares))
     drawn = np.interp(rng.random(int(can.sum())), levels, np.asarray(shares, dtype=float))
-    low[can] = lowest + drawn * (high[can] - lowest)
+    low[can] = value_at_share(drawn, high[can], lowest)
     return bad & ~can
 
 
