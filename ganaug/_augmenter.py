@@ -150,8 +150,10 @@ class GANAugmenter(BaseOverSampler):
         more distinct values in a class is mapped onto a kernel density estimate
         of them, not onto the sample's own gaps); recompute a positive column
         that is nearly a power law of one or two others (a total about tenure
-        times a monthly charge) from them, with the class's real spread around
-        the relation; shift the generator's odds of NaN so that each class has
+        times a monthly charge), and a column that is nearly a sum of curves in
+        one or two others (a premium from a vehicle's value and a surcharge for
+        young drivers), from them, with the class's real spread around the
+        relation; shift the generator's odds of NaN so that each class has
         its real share of NaN per column (a class never NaN in a column gets
         none there); and shift its category odds so that each class's category
         frequencies are the real ones. Images: shift each class's synthetic

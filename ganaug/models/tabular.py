@@ -21,7 +21,7 @@ from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGe
 from ..sampling.categories import CategoryMatcher
 from ..sampling.corrections import MissingRateMatcher, MomentMatcher
 from ..sampling.marginals import QuantileMatcher
-from ..sampling.products import ProductMatcher, find_relations
+from ..sampling.relations import RelationMatcher, find_relations
 from ..sampling.rule_kinds import Rule
 from ..sampling.rule_repair import enforce_rules
 from ..training.batches import BalancedBatches
@@ -146,7 +146,7 @@ class TabularGAN(TrainedModel):
             generator, critic, s.latent_dim, config, device, seed + 1, classifier, None, callbacks
         )
         self.matcher: QuantileMatcher | MomentMatcher | None = None
-        self.products: ProductMatcher | None = None
+        self.products: RelationMatcher | None = None
         self.missing: MissingRateMatcher | None = None
         self.categories: CategoryMatcher | None = None
         self._logit_bias: torch.Tensor | None = None
@@ -158,7 +158,7 @@ class TabularGAN(TrainedModel):
 
         With ``moment_matching``: category biases (support and frequencies),
         then NaN rates, then quantile maps of the continuous columns, then the
-        noisy products between them (:mod:`ganaug.sampling.products`), each on a
+        noisy relations between them (:mod:`ganaug.sampling.relations`), each on a
         reference sample drawn with the corrections before it in place. The
         data is not kept: a fitted model holds no training rows.
         """
@@ -184,7 +184,7 @@ class TabularGAN(TrainedModel):
             ties = torch.rand(continuous.shape, generator=rng, device=self.device)
             mapped = self.matcher.apply(continuous, ref_y, ties.double().cpu().numpy())
             mapped = self.encoder.continuous_on_grid(mapped)  # factors as they are written
-            self.products = ProductMatcher(products).fit(real, y, mapped, ref_y, self.n_classes)
+            self.products = RelationMatcher(products).fit(real, y, mapped, ref_y, self.n_classes)
 
     def _category_blocks(self) -> list[tuple[int, int, int]]:
         """(start, number of categories, stop) of each categorical column's softmax
@@ -385,7 +385,7 @@ class TabularGAN(TrainedModel):
         model.products = None  # files written before products have none
         if config.get("products"):
             arrays = {k: tensors[f"products.{k}"].numpy() for k in ("synthetic", "real")}
-            model.products = ProductMatcher.from_state(config["products"], arrays)
+            model.products = RelationMatcher.from_state(config["products"], arrays)
         missing = None
         if "missing.bias" in tensors:
             missing = MissingRateMatcher()

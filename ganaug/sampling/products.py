@@ -13,10 +13,11 @@ to tenure times monthly charges spreads by 0.05 in a class, the synthetic one by
 positive for a column whose logarithm is, by least squares on the training
 rows, a linear function of the logarithms of one or two others,
 ``log t = b0 + b1 log a (+ b2 log b) + e``, with ``R^2`` of at least
-``MIN_R2`` (a power law: products, ratios, squares). :class:`ProductMatcher`
-then recomputes each such target in synthetic rows from its factors as they
-were generated, with the residual ``e`` that the generator's own residual maps
-to under the class's real distribution of residuals (the quantile map of
+``MIN_R2`` (a power law: products, ratios, squares).
+:class:`~ganaug.sampling.relations.RelationMatcher` then recomputes each such
+target in synthetic rows from its factors as they were generated, with the
+residual ``e`` that the generator's own residual maps to under the class's
+real distribution of residuals (the quantile map of
 :class:`~ganaug.sampling.marginals.QuantileMatcher`): each class keeps its real
 spread around the relation, and a row keeps its generated place in it.
 
@@ -29,25 +30,26 @@ its ``b``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-from .marginals import QuantileMatcher
 from .rule_kinds import Derivation, Order, Rule, share_below, value_at_share
 
 __all__ = [
     "MIN_R2",
     "Product",
-    "ProductMatcher",
     "Share",
     "find_products",
-    "find_relations",
     "find_shares",
+    "take_unchained",
     "underived",
 ]
+
+_R = TypeVar("_R")
 
 # Share of a target's log variance that its factors must explain. At 0.96 the
 # residual's spread is at most a fifth of the target's: recomputing the target
@@ -134,16 +136,11 @@ class Share:
         }
 
 
-def _from_config(config: dict) -> Product | Share:
-    if config.get("kind") == "share":
-        return Share(int(config["target"]), int(config["factor"]), float(config["lowest"]))
-    return Product(int(config["target"]), tuple(config["factors"]), tuple(config["coef"]))
-
-
 def find_shares(
-    values: np.ndarray, names: Sequence[Hashable], rules: Sequence[Rule], taken: Sequence[Product]
+    values: np.ndarray, names: Sequence[Hashable], rules: Sequence[Rule], taken: Sequence[Any]
 ) -> list[Share]:
-    """A :class:`Share` for each order between two continuous columns that no product uses.
+    """A :class:`Share` for each order between two continuous columns that no relation in
+    ``taken`` (anything with a ``target`` and ``factors``) uses.
 
     Orders in a chain (a column below one and above another, or below two)
     are left to the rule repair, as is a column a rule derives.
@@ -235,6 +232,30 @@ def _least_squares(values: np.ndarray, target: int, factors: Sequence[int]) -> P
     return Product(int(target), tuple(int(f) for f in factors), tuple(float(c) for c in coef))
 
 
+def take_unchained(
+    candidates: Iterable[tuple[int, Sequence[int]]],
+    fit: Callable[[int, Sequence[int]], _R | None],
+) -> list[_R]:
+    """Fit each ``(target, factors)`` candidate in turn, best first, and keep those that fit.
+
+    A candidate is skipped when its target is a kept relation's factor or one
+    of its factors a kept relation's target: no chains, so the targets can be
+    recomputed in any order. Returns the kept relations by target.
+    """
+    found: list[_R] = []
+    targets: set[int] = set()
+    factors: set[int] = set()
+    for t, fs in candidates:
+        if t in factors or targets.intersection(fs):
+            continue
+        relation = fit(t, fs)
+        if relation is not None:
+            found.append(relation)
+            targets.add(t)
+            factors.update(fs)
+    return sorted(found, key=lambda r: r.target)
+
+
 def underived(names: Sequence[Hashable], rules: Sequence[Rule]) -> np.ndarray:
     """Per column name, whether no rule computes it: a derived column is the rule's to set."""
     derived = {r.target for r in rules if isinstance(r, Derivation)}
@@ -266,100 +287,7 @@ def find_products(values: np.ndarray, allowed: np.ndarray | None = None) -> list
     # pairwise-complete: a column with missing values still pairs with the others
     cov = logs.cov(min_periods=MIN_ROWS).to_numpy()
     cov = np.where(np.isnan(cov), 0.0, cov)
-    found: list[Product] = []
-    targets: set[int] = set()
-    factors: set[int] = set()
-    for *_, t, fs in sorted(_best_relations(cov)):
-        t_col, f_cols = int(cand[t]), [int(cand[f]) for f in fs]
-        if t_col in factors or targets.intersection(f_cols):
-            continue
-        product = _least_squares(values, t_col, f_cols)
-        if product is not None:
-            found.append(product)
-            targets.add(t_col)
-            factors.update(f_cols)
-    return sorted(found, key=lambda p: p.target)
-
-
-def find_relations(
-    values: np.ndarray, names: Sequence[Hashable], rules: Sequence[Rule]
-) -> list[Product | Share]:
-    """The products among columns no rule derives, then the shares of the orders in ``rules``.
-
-    ``values`` are the real continuous columns, named by ``names``.
-    """
-    products = find_products(values, underived(names, rules))
-    return [*products, *find_shares(values, names, rules, products)]
-
-
-class ProductMatcher:
-    """Recompute each relation's target in synthetic rows, per class, from its factors.
-
-    Parameters
-    ----------
-    products : list of Product or Share
-        No target is another relation's target or factor.
-    """
-
-    def __init__(self, products: Sequence[Product | Share]) -> None:
-        self.products = list(products)
-        self.residuals = QuantileMatcher()
-
-    def __len__(self) -> int:
-        return len(self.products)
-
-    def _residuals(self, values: np.ndarray) -> np.ndarray:
-        return np.column_stack([p.residual(values) for p in self.products])
-
-    def fit(
-        self,
-        real: np.ndarray,
-        real_y: np.ndarray,
-        synthetic: np.ndarray,
-        synthetic_y: np.ndarray,
-        n_classes: int,
-    ) -> ProductMatcher:
-        """Map each class's synthetic residuals onto its real ones.
-
-        ``synthetic`` is a reference sample as it leaves the column maps.
-        """
-        self.residuals.fit(
-            self._residuals(real), real_y, self._residuals(synthetic), synthetic_y, n_classes
-        )
-        return self
-
-    def apply(self, values: np.ndarray, y: np.ndarray, ties: np.ndarray) -> np.ndarray:
-        """``values`` with every target recomputed; a row whose relation is undefined (a
-        missing value, a product's value not positive, a share's bound not above its
-        lowest value), or of a class too small to map, keeps its own.
-
-        ``ties`` are uniform draws of shape ``(n, len(products))`` (see
-        :meth:`QuantileMatcher.apply`).
-        """
-        out = np.array(values, dtype=np.float64, copy=True)
-        if not self.products or len(out) == 0:
-            return out
-        before = self._residuals(out)
-        mapped = self.residuals.apply(before, y, ties)
-        for i, p in enumerate(self.products):
-            if isinstance(p, Share):  # drawn afresh, see Share
-                drawn = self.residuals.real_quantiles(ties[:, i], y, i)
-                mapped[:, i] = np.where(np.isnan(drawn), mapped[:, i], drawn)
-            new = p.rebuild(out, mapped[:, i])
-            usable = ~np.isnan(before[:, i]) & np.isfinite(new)
-            out[usable, p.target] = new[usable]
-        return out
-
-    def get_state(self) -> tuple[list[dict], dict[str, np.ndarray]]:
-        """The relations as JSON-able values, and the residual quantiles."""
-        arrays = {}
-        if self.products:
-            arrays = {"synthetic": self.residuals.synthetic_, "real": self.residuals.real_}
-        return [p.to_config() for p in self.products], arrays
-
-    @classmethod
-    def from_state(cls, configs: list[dict], arrays: dict[str, np.ndarray]) -> ProductMatcher:
-        matcher = cls([_from_config(c) for c in configs])
-        if matcher.products:
-            matcher.residuals = QuantileMatcher.from_arrays(arrays["synthetic"], arrays["real"])
-        return matcher
+    candidates = (
+        (int(cand[t]), [int(cand[f]) for f in fs]) for *_, t, fs in sorted(_best_relations(cov))
+    )
+    return take_unchained(candidates, lambda t, fs: _least_squares(values, t, fs))

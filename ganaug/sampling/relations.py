@@ -1,0 +1,132 @@
+"""Find the noisy relations between continuous columns, and keep them in synthetic rows.
+
+Three kinds (each with ``target``, ``factors``, ``residual`` and ``rebuild``):
+
+- :class:`~.products.Product`: a power law, ``log t = b0 + b1 log a (+ b2 log b)``;
+- :class:`~.additive.Additive`: a sum of piecewise-linear curves in one or two columns;
+- :class:`~.products.Share`: an order ``a <= b`` kept as the share of the room below ``b``.
+
+:func:`find_relations` finds them on the training rows, products first (a
+product is also near-additive over part of its range, and the power law is the
+better description), then additive relations among the columns left, then the
+shares of the lone orders among the rules. :class:`RelationMatcher` recomputes
+each target in synthetic rows, per class, from its generated factors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+
+from .additive import Additive, find_additive
+from .marginals import QuantileMatcher
+from .products import Product, Share, find_products, find_shares, underived
+from .rule_kinds import Rule
+
+__all__ = ["Relation", "RelationMatcher", "find_relations"]
+
+Relation = Product | Additive | Share
+
+
+def _from_config(config: dict) -> Relation:
+    kind = config.get("kind")
+    if kind == "share":
+        return Share(int(config["target"]), int(config["factor"]), float(config["lowest"]))
+    if kind == "additive":
+        return Additive.from_config(config)
+    return Product(int(config["target"]), tuple(config["factors"]), tuple(config["coef"]))
+
+
+def find_relations(
+    values: np.ndarray, names: Sequence[Hashable], rules: Sequence[Rule]
+) -> list[Relation]:
+    """The products and additive relations among columns no rule derives, then the shares
+    of the orders in ``rules``.
+
+    ``values`` are the real continuous columns, named by ``names``. No target
+    is another relation's target or factor.
+    """
+    free = underived(names, rules)
+    products = find_products(values, free)
+    in_products = np.zeros(len(names), dtype=bool)
+    product_targets = np.zeros(len(names), dtype=bool)
+    for p in products:
+        in_products[[p.target, *p.factors]] = True
+        product_targets[p.target] = True
+    additive = find_additive(values, free & ~in_products, free & ~product_targets)
+    taken = [*products, *additive]
+    return [*taken, *find_shares(values, names, rules, taken)]
+
+
+class RelationMatcher:
+    """Recompute each relation's target in synthetic rows, per class, from its factors.
+
+    Parameters
+    ----------
+    relations : list of Product, Additive or Share
+        No target is another relation's target or factor.
+    """
+
+    def __init__(self, relations: Sequence[Relation]) -> None:
+        self.relations = list(relations)
+        self.residuals = QuantileMatcher()
+
+    def __len__(self) -> int:
+        return len(self.relations)
+
+    def _residuals(self, values: np.ndarray) -> np.ndarray:
+        return np.column_stack([p.residual(values) for p in self.relations])
+
+    def fit(
+        self,
+        real: np.ndarray,
+        real_y: np.ndarray,
+        synthetic: np.ndarray,
+        synthetic_y: np.ndarray,
+        n_classes: int,
+    ) -> RelationMatcher:
+        """Map each class's synthetic residuals onto its real ones.
+
+        ``synthetic`` is a reference sample as it leaves the column maps.
+        """
+        self.residuals.fit(
+            self._residuals(real), real_y, self._residuals(synthetic), synthetic_y, n_classes
+        )
+        return self
+
+    def apply(self, values: np.ndarray, y: np.ndarray, ties: np.ndarray) -> np.ndarray:
+        """``values`` with every target recomputed; a row whose relation is undefined (a
+        missing value, a product's value not positive, a share's bound not above its
+        lowest value), or of a class too small to map, keeps its own.
+
+        ``ties`` are uniform draws of shape ``(n, len(relations))`` (see
+        :meth:`QuantileMatcher.apply`).
+        """
+        out = np.array(values, dtype=np.float64, copy=True)
+        if not self.relations or len(out) == 0:
+            return out
+        before = self._residuals(out)
+        mapped = self.residuals.apply(before, y, ties)
+        for i, p in enumerate(self.relations):
+            if isinstance(p, Share):  # drawn afresh, see Share
+                drawn = self.residuals.real_quantiles(ties[:, i], y, i)
+                mapped[:, i] = np.where(np.isnan(drawn), mapped[:, i], drawn)
+            new = p.rebuild(out, mapped[:, i])
+            usable = ~np.isnan(before[:, i]) & np.isfinite(new)
+            out[usable, p.target] = new[usable]
+        return out
+
+    def get_state(self) -> tuple[list[dict], dict[str, np.ndarray]]:
+        """The relations as JSON-able values, and the residual quantiles."""
+        arrays = {}
+        if self.relations:
+            arrays = {"synthetic": self.residuals.synthetic_, "real": self.residuals.real_}
+        return [p.to_config() for p in self.relations], arrays
+
+    @classmethod
+    def from_state(cls, configs: list[dict], arrays: dict[str, np.ndarray]) -> RelationMatcher:
+        matcher = cls([_from_config(c) for c in configs])
+        if matcher.relations:
+            matcher.residuals = QuantileMatcher.from_arrays(arrays["synthetic"], arrays["real"])
+        return matcher
