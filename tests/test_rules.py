@@ -336,7 +336,8 @@ def test_order_repair_draws_the_lower_column_again_with_the_training_shares():
     rules = [Order("in_role", "at_company")]
     _, facts = fit_rules(train, [], rules, discover=False)
     [(upper, shares)] = facts["in_role"]["shares"]
-    assert upper == "at_company" and shares[0] == 0.0 and shares[-1] == 1.0
+    # the shares of rows whose lower value is above its smallest (a broken pair's is)
+    assert upper == "at_company" and 0.0 < shares[0] < 0.1 and shares[-1] == 1.0
     # synthetic rows whose lower column ignores the upper one: a third break the order
     synthetic = pd.DataFrame(
         {"in_role": rng.integers(0, 15, 300).astype(float), "at_company": at_company[:300] + 1}
@@ -349,6 +350,35 @@ def test_order_repair_draws_the_lower_column_again_with_the_training_shares():
     np.testing.assert_array_equal(out["in_role"][kept], synthetic["in_role"][kept])
     redrawn = out["in_role"][~kept] / synthetic["at_company"][~kept]
     assert redrawn.std() > 0.1  # shares spread over [0, 1], not all at the bound
+
+
+def test_order_repair_keeps_a_redrawn_value_off_a_point_mass_another_rule_ties():
+    """No claim, no amount; amount <= repair cost. An amount drawn again below the repair
+    cost stays an amount: drawn as 0 beside a claim, the row would break the implication
+    and be replaced by a copy of another row."""
+    rng = np.random.default_rng(0)
+    claims = rng.poisson(0.6, 600).astype(float)
+    repair = np.round(rng.gamma(2.0, 1500, 600), 2)
+    amount = np.where(claims == 0, 0.0, np.round(repair * rng.uniform(0.6, 1.0, 600), 2))
+    train = pd.DataFrame({"n_claims": claims, "amount": amount, "repair": repair})
+    rules = [
+        Implication("n_claims", 0.0, "amount", 0.0),
+        Implication("amount", 0.0, "n_claims", 0.0),
+        Order("amount", "repair"),
+    ]
+    _, facts = fit_rules(train, [], rules, discover=False)
+    # synthetic claims whose amounts ignore the repair cost: about half break the order
+    synthetic = pd.DataFrame(
+        {
+            "n_claims": np.ones(400),
+            "amount": np.round(rng.gamma(2.0, 1500, 400), 2),
+            "repair": np.round(rng.gamma(2.0, 1500, 400), 2),
+        }
+    )
+    out = enforce_rules(synthetic, rules, facts, np.zeros(400, dtype=int), rng)
+    assert not broken_rows(out, rules).any()
+    assert (out["amount"] > 0).all() and (out["n_claims"] == 1).all()
+    assert not out.duplicated().any()  # no row was replaced by a copy
 
 
 def test_derivation_is_rounded_and_cast_to_the_target_column():
