@@ -101,11 +101,13 @@ def test_product_matcher_gives_each_class_its_real_spread_and_keeps_what_it_cann
     assert np.array_equal(out[:, :2], fresh[:, :2])  # factors are never changed
 
 
+def _fit_small(X: pd.DataFrame, y: np.ndarray) -> tuple[GANAugmenter, pd.DataFrame, np.ndarray]:
+    return GANAugmenter(**SMALL).fit(X, y), X, y
+
+
 @pytest.fixture(scope="module")
 def fitted():
-    X, y = _bill()
-    aug = GANAugmenter(**SMALL).fit(X, y)
-    return aug, X, y
+    return _fit_small(*_bill())
 
 
 def test_synthetic_rows_keep_each_class_spread_around_the_product(fitted):
@@ -267,9 +269,7 @@ def test_relations_give_products_their_columns_and_shares_the_rest():
 
 @pytest.fixture(scope="module")
 def fitted_claims():
-    X, y = _claims()
-    aug = GANAugmenter(**SMALL).fit(X, y)
-    return aug, X, y
+    return _fit_small(*_claims())
 
 
 def test_synthetic_rows_keep_each_class_near_the_relation(fitted_claims):
