@@ -171,7 +171,7 @@ def order_shares(low: np.ndarray, high: np.ndarray, lowest: float | None) -> lis
     amount below repair cost, so six in ten redrawn amounts came out 0 beside
     a claim count of 1, the rows then broke ``n_claims == 0 -> amount == 0``
     or its converse, and the last step replaced them with copies of other
-    rows (15% of the rows of a class were duplicates). All defined shares are
+    rows (11-15% of a class's synthetic rows were duplicates). All defined shares are
     used when fewer than 5 rows are above ``lowest``; None when fewer than 5
     rows have both values and ``high > lowest``.
     """
