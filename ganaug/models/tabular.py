@@ -179,12 +179,12 @@ class TabularGAN(TrainedModel):
         real = self.encoder.continuous_values(frame)
         self.matcher = QuantileMatcher().fit(real, y, continuous, ref_y, self.n_classes)
         names = [info.name for info in self.encoder.columns_ if info.kind == "continuous"]
-        products = find_relations(real, names, self.rules)
-        if products:  # no extra draws otherwise: samples stay what they were
+        relations = find_relations(real, names, self.rules)
+        if relations:  # no extra draws otherwise: samples stay what they were
             ties = torch.rand(continuous.shape, generator=rng, device=self.device)
             mapped = self.matcher.apply(continuous, ref_y, ties.double().cpu().numpy())
             mapped = self.encoder.continuous_on_grid(mapped)  # factors as they are written
-            self.products = RelationMatcher(products).fit(real, y, mapped, ref_y, self.n_classes)
+            self.products = RelationMatcher(relations).fit(real, y, mapped, ref_y, self.n_classes)
 
     def _category_blocks(self) -> list[tuple[int, int, int]]:
         """(start, number of categories, stop) of each categorical column's softmax

@@ -129,10 +129,10 @@ def _fit(values: np.ndarray, target: int, factors: Sequence[int]) -> Additive | 
     """The relation refitted on every row where its columns are present; None if it fails."""
     x = values[:, [target, *factors]]
     x = x[~np.isnan(x).any(axis=1)]
-    n_knots = _n_knots(len(x), len(factors))
-    knots = tuple(_knots(x[:, i + 1], n_knots) for i in range(len(factors)))
     if len(x) < MIN_ROWS or len(np.unique(x[:, 0])) < MIN_DISTINCT:
         return None
+    n_knots = _n_knots(len(x), len(factors))
+    knots = tuple(_knots(x[:, i + 1], n_knots) for i in range(len(factors)))
     parts = [_hinges(x[:, i + 1], k) for i, k in enumerate(knots)]
     design = np.column_stack([np.ones(len(x)), *parts])
     coef, *_ = np.linalg.lstsq(design, x[:, 0], rcond=None)

@@ -171,9 +171,9 @@ def order_shares(low: np.ndarray, high: np.ndarray, lowest: float | None) -> lis
     amount below repair cost, so six in ten redrawn amounts came out 0 beside
     a claim count of 1, the rows then broke ``n_claims == 0 -> amount == 0``
     or its converse, and the last step replaced them with copies of other
-    rows (11-15% of a class's synthetic rows were duplicates). All defined shares are
-    used when fewer than 5 rows are above ``lowest``; None when fewer than 5
-    rows have both values and ``high > lowest``.
+    rows (11-15% of a class's synthetic rows were duplicates). All defined
+    shares are used when fewer than 5 rows are above ``lowest``; None when
+    fewer than 5 rows have both values and ``high > lowest``.
     """
     if lowest is None:
         return None
@@ -194,17 +194,17 @@ def _redraw_below(
     facts: Mapping[str, Any],
     upper: Hashable,
     rng: np.random.Generator,
-) -> np.ndarray:
-    """Draw ``low`` again below ``high`` where ``bad``; returns the rows still broken."""
+) -> None:
+    """Draw ``low`` again below ``high``, in place, where ``bad`` and ``high`` leaves room
+    above the lowest value; the rest is left to the swaps."""
     shares = next((q for c, q in facts.get("shares", []) if c == upper), None)
     lowest = facts.get("lower")
     if shares is None or lowest is None:
-        return bad
+        return
     can = bad & (high > lowest)
     levels = np.linspace(0, 1, len(shares))
     drawn = np.interp(rng.random(int(can.sum())), levels, np.asarray(shares, dtype=float))
     low[can] = value_at_share(drawn, high[can], lowest)
-    return bad & ~can
 
 
 def _repair_orders(
