@@ -285,6 +285,8 @@ class GANAugmenter(BaseOverSampler):
             "charge == 0.25 * minutes"                    # a fixed multiple
             "balance == deposit + 100"                    # a fixed offset
             "internet == 'No' -> streaming == 'No internet service'"
+            "education >= 13 -> college == 'yes'"       # a flag a number sets
+            "30 <= age <= 44 -> age_band == '30-44'"     # a band
 
         Names with spaces go in backticks. Numeric relations hold within the
         derived column's rounding (to the cent, for a column stored in cents).
@@ -301,9 +303,12 @@ class GANAugmenter(BaseOverSampler):
         Tables: also find the rules that hold in every training row (see
         ``ganaug.sampling.rule_discovery``): implications between categories,
         or values that a numeric column takes in many rows (``n_claims == 0 ->
-        claim_amount == 0``), whose condition has at least 20 rows; exact
-        offsets, multiples and sums of two or more numeric columns (a total
-        and its parts); and orders ``a <= b`` between columns whose ranges
+        claim_amount == 0``), whose condition has at least 20 rows; flags and
+        bands that a numeric column sets (``education >= 13 -> college ==
+        'yes'``, over at least two of its values and 20 rows; a band inside the
+        range only when it holds every row of its value); exact offsets,
+        multiples and sums of two or more numeric columns (a total and its
+        parts); and orders ``a <= b`` between columns whose ranges
         overlap, each only when chance would hardly produce it. They are kept
         like the user's rules.
         Ignored for images.

@@ -164,7 +164,7 @@ def _allowed_dataclasses() -> dict[str, type]:
         "ganaug.encoders.image:ImageInput": ImageInput,
         "ganaug.models.image:ImageSettings": ImageSettings,
     }
-    for rule in ("Implication", "Multiple", "Offset", "Order", "Sum"):  # rules and rules_
+    for rule in ("Implication", "Multiple", "Offset", "Order", "RangeImplication", "Sum"):
         names[f"ganaug.sampling.rule_kinds:{rule}"] = getattr(rule_kinds, rule)
     return names
 

@@ -16,6 +16,7 @@ from ganaug.sampling.rules import (
     Multiple,
     Offset,
     Order,
+    RangeImplication,
     Sum,
     broken_rows,
     parse_rule,
@@ -116,6 +117,86 @@ def test_discovery_finds_implications_between_point_masses_of_numbers():
     assert all(parse_rule(text).holds(frame).all() for text in found)
 
 
+def schooling(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """Years of schooling with a college flag and an age band computed from numbers."""
+    rng = np.random.default_rng(seed)
+    education = rng.integers(5, 18, n).astype(float)
+    age = rng.integers(18, 66, n)
+    band = np.select([age < 30, age < 45], ["18-29", "30-44"], "45+")
+    return pd.DataFrame(
+        {
+            "education": education,
+            "college": np.where(education >= 13, "yes", "no"),
+            "age": age,
+            "band": band,
+            "income": np.round(rng.lognormal(3, 0.4, n), 2),
+            "city": rng.choice(["a", "b", "c"], n),
+        }
+    )
+
+
+def test_discovery_finds_the_flags_and_bands_a_number_sets():
+    found = [str(r) for r in discover_rules(schooling())]
+    assert sorted(found) == sorted(
+        [
+            "education <= 12 -> college == 'no'",
+            "education >= 13 -> college == 'yes'",
+            "age <= 29 -> band == '18-29'",
+            "30 <= age <= 44 -> band == '30-44'",
+            "age >= 45 -> band == '45+'",
+        ]
+    )
+    # a value of the band with its own 20 rows is no longer listed on its own
+    assert not any("education == 13" in text for text in found)
+
+
+def test_discovery_finds_no_range_in_a_noisy_relation():
+    rng = np.random.default_rng(2)
+    n = 2000
+    x = rng.normal(size=n)
+    # "yes" grows likelier with x but is far from certain even in the tails (at most
+    # 0.97): its pure stretches, the longest at the ends, are too short to be a rule
+    flag = np.where(rng.random(n) < 1 / (1 + np.exp(-x)), "yes", "no")
+    frame = pd.DataFrame({"x": x, "flag": flag, "count": rng.integers(0, 30, n)})
+    assert discover_rules(frame) == []
+
+
+def test_range_repair_sets_the_flag_and_keeps_dtypes():
+    frame = schooling(50)
+    rules = discover_rules(schooling())
+    broken = frame.copy()
+    broken["college"] = broken["college"].map({"yes": "no", "no": "yes"})
+    broken["band"] = "45+"
+    fixed = enforce_rules(broken, rules, {}, np.zeros(len(frame), dtype=int))
+    assert not broken_rows(fixed, rules).any()
+    pd.testing.assert_frame_equal(fixed, frame)
+
+
+def test_fit_keeps_range_rules_in_every_synthetic_row(tmp_path):
+    frame = schooling(400)
+    y = np.where(np.random.default_rng(1).random(400) < 0.2, "a", "b")
+    aug = GANAugmenter(max_steps=5, random_state=0).fit(frame, y)
+    ranges = [r for r in aug.rules_ if isinstance(r, RangeImplication)]
+    assert len(ranges) == 5
+    X_new, _ = aug.sample(300, y="a", random_state=5)
+    assert not broken_rows(X_new, ranges).any()
+    aug.save(tmp_path / "model")
+    again = GANAugmenter.load(tmp_path / "model")
+    assert again.rules_ == aug.rules_
+    pd.testing.assert_frame_equal(again.sample(300, y="a", random_state=5)[0], X_new)
+
+
+def test_a_range_rule_on_a_category_or_that_rows_break_is_refused():
+    frame = schooling(200)
+    y = np.zeros(200, dtype=int)
+    with pytest.raises(ValueError, match="compares numbers, but column 'college'"):
+        fit_rules(frame, [], ["college >= 1 -> band == '45+'"], False, y)
+    with pytest.raises(ValueError, match="is broken by"):
+        fit_rules(frame, [], ["education >= 12 -> college == 'yes'"], False, y)
+    with pytest.raises(ValueError, match="never takes"):
+        fit_rules(frame, [], ["education >= 13 -> college == 'maybe'"], False, y)
+
+
 def test_discovery_finds_a_rounded_rate_in_float32_columns():
     rng = np.random.default_rng(3)
     minutes = rng.uniform(0, 600, 500).round(1)
@@ -163,6 +244,12 @@ def test_discovery_needs_support_on_small_data():
             Implication("internet", "No", "streaming", "No internet service"),
         ),
         ("`my col` == -1 -> flag == True", Implication("my col", -1, "flag", True)),
+        (
+            "education >= 13 -> college == 'yes'",
+            RangeImplication("education", 13.0, None, "college", "yes"),
+        ),
+        ("age <= 17.5 -> adult == False", RangeImplication("age", None, 17.5, "adult", False)),
+        ("20 <= age <= 29 -> band == '20s'", RangeImplication("age", 20.0, 29.0, "band", "20s")),
     ],
 )
 def test_parse_rule_reads_each_form_and_round_trips(text, expected):
@@ -173,7 +260,17 @@ def test_parse_rule_reads_each_form_and_round_trips(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["a < b", "a == b * c", "a -> b", "a == 1 + b", "__import__('os')"]
+    "text",
+    [
+        "a < b",
+        "a == b * c",
+        "a -> b",
+        "a == 1 + b",
+        "__import__('os')",
+        "a > 3 -> b == 1",
+        "9 <= a <= 3 -> b == 1",
+        "a >= b -> c == 1",
+    ],
 )
 def test_parse_rule_refuses_other_text(text):
     with pytest.raises(ValueError, match="cannot read rule"):

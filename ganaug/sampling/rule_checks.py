@@ -23,6 +23,7 @@ from .rule_kinds import (
     Derivation,
     Implication,
     Order,
+    RangeImplication,
     Rule,
     column_decimals,
     numeric_values,
@@ -99,7 +100,7 @@ def fit_rules(
     facts: dict[Hashable, dict[str, Any]] = {}
     for c in dict.fromkeys(c for r in out if isinstance(r, Implication) for c in r.columns):
         facts[c] = category_counts(frame[c], y, int(y.max()) + 1 if len(y) else 1)
-    for c in dict.fromkeys(c for r in out if not isinstance(r, Implication) for c in r.columns):
+    for c in dict.fromkeys(c for r in out for c in _numeric_columns(r)):
         values = numeric_values(frame, c)
         finite = values[np.isfinite(values)]
         facts[c] = {
@@ -119,6 +120,15 @@ def fit_rules(
     return out, facts
 
 
+def _numeric_columns(rule: Rule) -> tuple[Hashable, ...]:
+    """The columns that ``rule`` reads as numbers."""
+    if isinstance(rule, Implication):
+        return ()
+    if isinstance(rule, RangeImplication):
+        return (rule.column,)
+    return rule.columns
+
+
 def _check_columns(rule: Rule, frame: pd.DataFrame, categorical: Sequence[Hashable]) -> None:
     known = list(frame.columns)
     for column in rule.columns:
@@ -128,14 +138,13 @@ def _check_columns(rule: Rule, frame: pd.DataFrame, categorical: Sequence[Hashab
                 f"The rule {str(rule)!r} names the column {column!r}, which X does not "
                 f"have; its columns are {shown}."
             )
-    if isinstance(rule, Implication):
+    if isinstance(rule, Implication | RangeImplication):
         if not value_equals(frame[rule.then_column], rule.then_value).any():
             raise ValueError(
                 f"The rule {str(rule)!r} sets {rule.then_column!r} to {rule.then_value!r}, "
                 "a value that column never takes in the training data."
             )
-        return
-    for column in rule.columns:
+    for column in _numeric_columns(rule):
         if not is_numeric_column(frame[column], column in set(categorical)):
             raise ValueError(
                 f"The rule {str(rule)!r} compares numbers, but column {column!r} is "

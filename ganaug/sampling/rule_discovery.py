@@ -11,6 +11,9 @@
   mass such as the zero of a claim amount: ``n_claims == 0 -> claim_amount ==
   0``); a column that a derivation computes is left to it. A chain of
   implications is listed once (``a -> b`` and ``b -> c``, not also ``a -> c``);
+- range implications ``lo <= A <= hi -> B == b``, a flag or band that a number
+  sets (:mod:`ganaug.sampling.rule_ranges`); an implication from one value
+  inside such a range is then left out;
 - derivations between numeric columns, exact within the target's rounding: a
   fixed offset, a fixed multiple and a sum of two or more columns
   (:mod:`ganaug.sampling.rule_derivations`);
@@ -33,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from .rule_derivations import find_derivations
-from .rule_kinds import Derivation, Implication, Order, Rule, numeric_values
+from .rule_kinds import Derivation, Implication, Order, Rule, numeric_values, value_codes
+from .rule_ranges import covered, find_ranges
 
 __all__ = ["discover_rules", "is_numeric_column"]
 
@@ -76,7 +80,7 @@ def discover_rules(
     Returns
     -------
     rules : list of Rule
-        Implications, then derivations, then orders.
+        Implications, then range implications, then derivations, then orders.
     """
     names = list(frame.columns)
     is_categorical = [not is_numeric_column(frame[c], c in set(categorical)) for c in names]
@@ -91,8 +95,10 @@ def discover_rules(
     # a derived column follows its derivation; an implication would only repeat it
     free = [c for c in names if c not in derived]
     implications = _implications(frame, free, set(numeric), min_support)
+    ranges = find_ranges(frame, free, set(numeric), min_support, _CHANCE)
+    implications = [r for r in implications if not covered(r, ranges)]
     known_set = set(known)
-    return [r for r in [*implications, *found, *orders] if r not in known_set]
+    return [r for r in [*implications, *ranges, *found, *orders] if r not in known_set]
 
 
 # -- implications --------------------------------------------------------------------------
@@ -106,7 +112,7 @@ def _implications(
         return []
     codes, levels, atoms = [], [], []
     for c in columns:
-        code, values, n_atoms = _value_codes(frame[c], c in numeric, min_support)
+        code, values, n_atoms = value_codes(frame[c], c in numeric, min_support)
         codes.append(code)
         levels.append(values)
         atoms.append(n_atoms)
@@ -135,27 +141,6 @@ def _implications(
         Implication(columns[i], _plain(levels[i][a]), columns[j], _plain(levels[j][b]))
         for (i, a), (j, b) in kept
     ]
-
-
-def _value_codes(
-    series: pd.Series, numeric: bool, min_support: int
-) -> tuple[np.ndarray, list, int]:
-    """A column's value codes (-1 where missing), its levels, and how many can be in a rule.
-
-    Every category can be; of a numeric column, only the values of at least
-    ``min_support`` rows (point masses: a zero, a whole number of claims). Its
-    other values share one last level, which no rule names.
-    """
-    code, uniques = pd.factorize(series, use_na_sentinel=True)
-    code = code.astype(np.int64)
-    if not numeric:
-        return code, list(uniques), len(uniques)
-    counts = np.bincount(code[code >= 0], minlength=len(uniques))
-    kept = np.flatnonzero(counts >= min_support)
-    remap = np.full(len(uniques) + 1, len(kept), dtype=np.int64)
-    remap[kept] = np.arange(len(kept))
-    remap[-1] = -1  # code -1 (missing) indexes the last slot
-    return remap[code], [uniques[k] for k in kept] + [None], len(kept)
 
 
 def _plain(value: object) -> object:

@@ -16,6 +16,7 @@ __all__ = [
     "Multiple",
     "Offset",
     "Order",
+    "RangeImplication",
     "Rule",
     "Sum",
     "column_decimals",
@@ -23,6 +24,7 @@ __all__ = [
     "relative_eps",
     "share_below",
     "value_at_share",
+    "value_codes",
     "value_equals",
 ]
 
@@ -54,6 +56,25 @@ def numeric_values(frame: pd.DataFrame, column: Hashable) -> np.ndarray:
                 return converted.to_numpy(dtype=np.float64, na_value=np.nan)
         raise TypeError(f"column {column!r} is not numeric (dtype {dtype})")
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def value_codes(series: pd.Series, numeric: bool, min_support: int) -> tuple[np.ndarray, list, int]:
+    """A column's value codes (-1 where missing), its levels, and how many can be in a rule.
+
+    Every category can be; of a numeric column, only the values of at least
+    ``min_support`` rows (point masses: a zero, a whole number of claims). Its
+    other values share one last level, which no rule names.
+    """
+    code, uniques = pd.factorize(series, use_na_sentinel=True)
+    code = code.astype(np.int64)
+    if not numeric:
+        return code, list(uniques), len(uniques)
+    counts = np.bincount(code[code >= 0], minlength=len(uniques))
+    kept = np.flatnonzero(counts >= min_support)
+    remap = np.full(len(uniques) + 1, len(kept), dtype=np.int64)
+    remap[kept] = np.arange(len(kept))
+    remap[-1] = -1  # code -1 (missing) indexes the last slot
+    return remap[code], [uniques[k] for k in kept] + [None], len(kept)
 
 
 def relative_eps(series: pd.Series) -> float:
@@ -202,15 +223,62 @@ class Implication(Rule):
     def columns(self) -> tuple[Hashable, ...]:
         return (self.column, self.then_column)
 
+    def applies(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per row, whether the antecedent holds (so the consequent must)."""
+        return value_equals(frame[self.column], self.value)
+
     def holds(self, frame: pd.DataFrame) -> np.ndarray:
-        applies = value_equals(frame[self.column], self.value)
-        return ~applies | value_equals(frame[self.then_column], self.then_value)
+        return ~self.applies(frame) | value_equals(frame[self.then_column], self.then_value)
 
     def __str__(self) -> str:
         return (
             f"{_name(self.column)} == {_literal(self.value)} -> "
             f"{_name(self.then_column)} == {_literal(self.then_value)}"
         )
+
+
+@dataclass(frozen=True)
+class RangeImplication(Rule):
+    """``lower <= column <= upper -> then_column == then_value`` in every row.
+
+    A bound of None is open: ``education >= 13 -> college == 'yes'``. This is
+    the rule of a flag or a band computed from a number (a college degree from
+    years of schooling, an age band from an age).
+    """
+
+    column: Hashable
+    lower: float | None
+    upper: float | None
+    then_column: Hashable
+    then_value: Any
+
+    @property
+    def columns(self) -> tuple[Hashable, ...]:
+        return (self.column, self.then_column)
+
+    def applies(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per row, whether ``column`` lies in the range (False where missing)."""
+        x = numeric_values(frame, self.column)
+        inside = ~np.isnan(x)
+        with np.errstate(invalid="ignore"):
+            if self.lower is not None:
+                inside &= x >= self.lower
+            if self.upper is not None:
+                inside &= x <= self.upper
+        return inside
+
+    def holds(self, frame: pd.DataFrame) -> np.ndarray:
+        return ~self.applies(frame) | value_equals(frame[self.then_column], self.then_value)
+
+    def __str__(self) -> str:
+        name = _name(self.column)
+        if self.lower is not None and self.upper is not None:
+            condition = f"{_number(self.lower)} <= {name} <= {_number(self.upper)}"
+        elif self.lower is not None:
+            condition = f"{name} >= {_number(self.lower)}"
+        else:
+            condition = f"{name} <= {_number(self.upper)}"
+        return f"{condition} -> {_name(self.then_column)} == {_literal(self.then_value)}"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from .rule_kinds import Implication, Multiple, Offset, Order, Rule, Sum
+from .rule_kinds import Implication, Multiple, Offset, Order, RangeImplication, Rule, Sum
 
 __all__ = ["parse_rule"]
 
@@ -84,6 +84,7 @@ def parse_rule(text: str | Rule, columns: Sequence[Hashable] | None = None) -> R
         charge == 0.25 * minutes               (also: minutes * 0.25)
         balance == deposit + 100               (also: - 100; or plain ``b == a``)
         internet == 'No' -> streaming == 'No internet service'
+        education >= 13 -> college == 'yes'  (also: a <= 12, 20 <= a <= 29)
 
     Parameters
     ----------
@@ -112,7 +113,8 @@ def parse_rule(text: str | Rule, columns: Sequence[Hashable] | None = None) -> R
     except ValueError as exc:
         raise ValueError(
             f"cannot read rule {text!r} ({exc}). Write e.g. 'a <= b', 'c == a + b', "
-            "'c == 0.25 * a', 'c == a + 100' or \"a == 'x' -> b == 'y'\"."
+            "'c == 0.25 * a', 'c == a + 100', \"a == 'x' -> b == 'y'\" or "
+            "\"a >= 5 -> b == 'y'\"."
         ) from None
 
 
@@ -122,7 +124,11 @@ def _parse(tokens: list[tuple[str, Any]], columns: Sequence[Hashable] | None) ->
         if len(ops) > 1:
             raise ValueError("one '->' at most")
         left, right = tokens[: ops[0]], tokens[ops[0] + 1 :]
-        (a, va), (b, vb) = _equality(left, columns), _equality(right, columns)
+        b, vb = _equality(right, columns)
+        if any(kind == "op" and raw in ("<=", ">=", "<", ">") for kind, raw in left):
+            a, lower, upper = _range(left, columns)
+            return RangeImplication(a, lower, upper, b, vb)
+        a, va = _equality(left, columns)
         return Implication(a, va, b, vb)
     if len(tokens) == 3 and tokens[1] in (("op", "<="), ("op", ">=")):
         if tokens[0][0] != "name" or tokens[2][0] != "name":
@@ -142,6 +148,24 @@ def _equality(tokens: list[tuple[str, Any]], columns: Sequence[Hashable] | None)
     if tokens[2][0] != "value":
         raise ValueError("the value of an implication is quoted text, a number or True/False")
     return _resolve(tokens[0][1], columns), tokens[2][1]
+
+
+def _range(tokens: list[tuple[str, Any]], columns: Sequence[Hashable] | None) -> tuple:
+    """``a >= 1``, ``a <= 9`` or ``1 <= a <= 9``: the column and its (lower, upper) bounds."""
+    kinds = [kind for kind, _ in tokens]
+    if kinds == ["name", "op", "value"] and tokens[1][1] in ("<=", ">="):
+        bound = _float(tokens[2][1])
+        column = _resolve(tokens[0][1], columns)
+        return (column, bound, None) if tokens[1][1] == ">=" else (column, None, bound)
+    if kinds == ["value", "op", "name", "op", "value"] and tokens[1] == tokens[3] == ("op", "<="):
+        lower, upper = _float(tokens[0][1]), _float(tokens[4][1])
+        if lower > upper:
+            raise ValueError(f"the range {lower:g} to {upper:g} is empty")
+        return _resolve(tokens[2][1], columns), lower, upper
+    raise ValueError(
+        "a range before '->' is a >= number, a <= number or number <= a <= number "
+        "(strict < and > are not supported)"
+    )
 
 
 def _derivation(

@@ -5,8 +5,9 @@
 1. conditions that imply each other are made to agree with the first of
    them (:mod:`ganaug.sampling.rule_groups`); then implications set their
    consequent (``internet == 'No'`` makes the service columns
-   ``'No internet service'``), applied in order until none changes a row, so
-   that chains ``a -> b -> c`` are followed;
+   ``'No internet service'``) and so do range implications (``education >=
+   13`` makes ``college`` ``'yes'``), applied in order until none changes a row,
+   so that chains ``a -> b -> c`` are followed;
 2. orders: in a broken pair ``a > b`` the lower column is drawn again below
    the upper one, ``a = lo + s * (b - lo)``, with the share ``s`` drawn from
    the training rows' shares (``lo`` is ``a``'s smallest training value; see
@@ -47,6 +48,7 @@ from .rule_kinds import (
     Derivation,
     Implication,
     Order,
+    RangeImplication,
     Rule,
     numeric_values,
     share_below,
@@ -101,7 +103,9 @@ def enforce_rules(
     implications = [r for r in rules if isinstance(r, Implication)]
     if implications:
         repair_groups(out, implications, numbers, np.asarray(y), rng)
-        _apply_implications(out, implications)
+    consequents = [r for r in rules if isinstance(r, Implication | RangeImplication)]
+    if consequents:
+        _apply_implications(out, consequents)
     orders = [r for r in rules if isinstance(r, Order)]
     _repair_orders(out, orders, places, numbers, rng)
     for rule in derivation_order([r for r in rules if isinstance(r, Derivation)]):
@@ -144,11 +148,13 @@ def _touches_derived(rule: Order, rules: Sequence[Rule]) -> bool:
     return rule.lower in targets or rule.upper in targets
 
 
-def _apply_implications(frame: pd.DataFrame, rules: list[Implication]) -> None:
+def _apply_implications(
+    frame: pd.DataFrame, rules: Sequence[Implication | RangeImplication]
+) -> None:
     for _ in range(len(rules) + 1):
         changed = False
         for rule in rules:
-            mask = value_equals(frame[rule.column], rule.value)
+            mask = rule.applies(frame)
             mask &= ~value_equals(frame[rule.then_column], rule.then_value)
             if mask.any():
                 column = frame[rule.then_column].copy()

@@ -2,9 +2,10 @@
 
 A rule is a small frozen dataclass of plain values (column names, numbers,
 category values), so it prints as the user would write it, parses back from
-that text (:func:`parse_rule`, no ``eval``) and stores as JSON. Five kinds:
+that text (:func:`parse_rule`, no ``eval``) and stores as JSON. Six kinds:
 
 - :class:`Implication`: ``A == a -> B == b``;
+- :class:`RangeImplication`: ``lo <= A <= hi -> B == b`` (or ``A >= lo``, ``A <= hi``);
 - :class:`Multiple`: ``B == k * A``;
 - :class:`Offset`: ``B == A + c`` (``B == A`` when ``c`` is 0);
 - :class:`Sum`: ``C == A + B`` (two or more sources);
@@ -16,7 +17,8 @@ column stored to cents keeps a rule when ``|B - k * A|`` is at most half a cent
 (plus a little for float arithmetic), whatever the sources' precision. A
 missing value (NaN) in a column makes a numeric rule hold vacuously in that
 row; an implication holds where the antecedent is not ``a`` (NaN included) and
-breaks where the consequent is NaN.
+breaks where the consequent is NaN, and so does a range implication outside its
+range.
 """
 
 from __future__ import annotations
