@@ -76,6 +76,20 @@ def test_detect_grid_with_an_offset_and_a_few_stray_values():
     assert snap(np.array([31.0]), grid)[0] == pytest.approx(29.99)
 
 
+def test_ages_in_years_and_months_as_stored_are_on_the_grid_of_twelfths():
+    months = np.random.default_rng(0).integers(18 * 12, 80 * 12, 800)
+    ages = np.round(months / 12, 5)  # as a table stores them: 32.33333, 37.91667
+    grid = detect_grid(ages)
+    assert grid is not None and grid.step == pytest.approx(1 / 12) and grid.offset == 0.0
+    assert on_grid(ages, grid).all()
+    snapped = snap(np.array([33.87865, 20.78707, 30.4]), grid)
+    np.testing.assert_allclose(snapped * 12, [407, 249, 365])
+    # whole months stay a decimal grid: quarters, halves and whole years are not twelfths
+    assert detect_grid(np.random.default_rng(1).integers(0, 300, 800) / 4).step == 0.25
+    # a thousandth of a step is still chance for continuous values
+    assert detect_grid(np.random.default_rng(2).uniform(18, 80, 2000)) is None
+
+
 def test_few_valued_column_is_drawn_from_its_observed_values_and_nan_is_ignored():
     values = np.r_[np.random.default_rng(0).choice([1.5, 2.7, 9.0], 100), np.nan]
     grid = detect_grid(values)

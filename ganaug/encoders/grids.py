@@ -16,6 +16,12 @@ A grid is one of:
   ``offset + k * step`` for whole ``k``. The step is the coarsest of the
   1-2-2.5-5 x 10^k ladder that fits, so multiples of 5,000 are not taken for
   multiples of 1; the offset covers prices such as 9.99, 19.99, 29.99.
+  Fractions of a whole, ``1 / n`` for the ``n`` of :data:`FRACTIONS` (thirds,
+  sixths, months, half months, weeks and days of a year), take their place
+  among those steps by size: an age in years and months (32.33333, 37.91667)
+  is on the grid of twelfths. Such values are stored rounded, so a value
+  counts as on a fraction's grid within a thousandth of its step (a random
+  value is, by chance, one time in 500).
 
 Plain numpy, no pandas or torch.
 """
@@ -27,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Grid", "detect_grid", "on_grid", "snap"]
+__all__ = ["FRACTIONS", "Grid", "detect_grid", "on_grid", "snap"]
 
 # A few-valued column: at most this many distinct values, each seen on average
 # at least _MIN_REPEATS times, is drawn from its observed values.
@@ -47,6 +53,10 @@ _MIN_VALUES_FOR_OFFSET = 20
 _MAX_VALUES = 5000
 # How far from a grid point (in steps) still counts as on it, beyond float rounding.
 _TOLERANCE = 1e-6
+# Steps 1 / n that are not decimals, and how far (in steps) from their points still
+# counts as on them: a twelfth written to 5 decimals is 4e-4 of a step off.
+FRACTIONS = (3, 6, 12, 24, 52, 365)
+_FRACTION_TOLERANCE = 1e-3
 
 
 @dataclass
@@ -95,8 +105,9 @@ def detect_grid(values: np.ndarray) -> Grid | None:
     finest = _FINEST_RELATIVE * float(np.abs(distinct).max())
     allow_offset = len(values) >= _MIN_VALUES_FOR_OFFSET
     # at least three grid points inside the range: a coarser "grid" says nothing
-    for step in _ladder(spread / 2, finest):
-        offset = _fitting_offset(values, step, allow_offset)
+    steps = _ladder(spread / 2, finest) + [1 / n for n in FRACTIONS if 1 / n <= spread / 2]
+    for step in sorted(steps, reverse=True):
+        offset = _fitting_offset(values, step, allow_offset and not _is_fraction(step))
         if offset is not None:
             return Grid(step, offset)
     return None
@@ -219,9 +230,16 @@ def _tidy(offset: float, step: float) -> float:
     return offset
 
 
+def _is_fraction(step: float) -> bool:
+    """Whether ``step`` is ``1 / n`` for an ``n`` of :data:`FRACTIONS`."""
+    inverse = 1.0 / step
+    return round(inverse) in FRACTIONS and abs(inverse - round(inverse)) < 1e-9
+
+
 def _on_step(values: np.ndarray, step: float, offset: float) -> np.ndarray:
     multiples = (values - offset) / step
-    slack = _TOLERANCE + 8 * np.finfo(np.float64).eps * (np.abs(values) + abs(offset)) / step
+    tolerance = _FRACTION_TOLERANCE if _is_fraction(step) else _TOLERANCE
+    slack = tolerance + 8 * np.finfo(np.float64).eps * (np.abs(values) + abs(offset)) / step
     return np.abs(multiples - np.round(multiples)) <= slack
 
 
