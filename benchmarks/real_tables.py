@@ -54,7 +54,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
-from realism import METHOD_NAMES, METHODS, Split, classifier, resample  # noqa: E402
+from realism import METHOD_NAMES, METHODS, Split, _cell, classifier, resample  # noqa: E402
 
 from ganaug.realism_metrics import (  # noqa: E402
     RowFeatures,
@@ -164,12 +164,6 @@ def run_one(name: str, seed: int) -> list[dict]:
         shown = ", ".join(f"{k} {row[k]:.3f}" for k in COLUMNS if k in row)
         print(f"  {name} seed {seed} {method}: {shown}", flush=True)
     return rows
-
-
-def _cell(value: float, key: str) -> str:
-    if not np.isfinite(value):
-        return "–"
-    return f"{value:.1f}" if key == "fit_s" else f"{value:.3f}"
 
 
 def markdown(results: pd.DataFrame) -> str:

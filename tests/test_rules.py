@@ -172,6 +172,28 @@ def test_range_repair_sets_the_flag_and_keeps_dtypes():
     pd.testing.assert_frame_equal(fixed, frame)
 
 
+def test_a_range_sets_its_flag_before_the_implications_that_follow_it():
+    # the charge decides the internet service; the service column goes with it both ways
+    rng = np.random.default_rng(0)
+    n = 600
+    internet = rng.choice(["No", "DSL", "Fiber"], n)
+    charge = np.round(np.select([internet == "No", internet == "DSL"], [20.0, 50.0], 80.0)
+                      + rng.uniform(0, 9, n), 2)  # fmt: skip
+    service = np.where(internet == "No", "No internet service", rng.choice(["Yes", "No"], n))
+    frame = pd.DataFrame({"internet": internet, "service": service, "charge": charge})
+    y = np.zeros(n, dtype=int)
+    rules, facts = fit_rules(frame, [], None, True, y)
+    assert "charge >= 80.08 -> internet == 'Fiber'" in {str(r) for r in rules}
+    # a generator's row: a fiber charge beside a row that says there is no internet
+    broken = pd.DataFrame({"internet": ["No", "DSL"], "service": ["No internet service", "No"]})
+    broken["charge"] = [85.0, 52.0]
+    fixed = enforce_rules(broken, rules, facts, np.zeros(2, dtype=int))
+    assert fixed.loc[0, "internet"] == "Fiber"
+    assert fixed.loc[0, "service"] in ("Yes", "No")
+    assert fixed.loc[0, "charge"] == 85.0  # repaired, not replaced by a copy of the other row
+    assert not broken_rows(fixed, rules).any()
+
+
 def test_fit_keeps_range_rules_in_every_synthetic_row(tmp_path):
     frame = schooling(400)
     y = np.where(np.random.default_rng(1).random(400) < 0.2, "a", "b")

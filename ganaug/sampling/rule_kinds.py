@@ -210,8 +210,22 @@ class Derivation(Rule):
         return ok | np.isnan(target) | np.isnan(predicted)
 
 
+class _Conditional(Rule):
+    """A rule ``condition -> then_column == then_value``; :meth:`applies` is the condition."""
+
+    then_column: Hashable
+    then_value: Any
+
+    def applies(self, frame: pd.DataFrame) -> np.ndarray:
+        """Per row, whether the condition holds (so the consequent must)."""
+        raise NotImplementedError
+
+    def holds(self, frame: pd.DataFrame) -> np.ndarray:
+        return ~self.applies(frame) | value_equals(frame[self.then_column], self.then_value)
+
+
 @dataclass(frozen=True)
-class Implication(Rule):
+class Implication(_Conditional):
     """``column == value -> then_column == then_value`` in every row."""
 
     column: Hashable
@@ -224,11 +238,7 @@ class Implication(Rule):
         return (self.column, self.then_column)
 
     def applies(self, frame: pd.DataFrame) -> np.ndarray:
-        """Per row, whether the antecedent holds (so the consequent must)."""
         return value_equals(frame[self.column], self.value)
-
-    def holds(self, frame: pd.DataFrame) -> np.ndarray:
-        return ~self.applies(frame) | value_equals(frame[self.then_column], self.then_value)
 
     def __str__(self) -> str:
         return (
@@ -238,7 +248,7 @@ class Implication(Rule):
 
 
 @dataclass(frozen=True)
-class RangeImplication(Rule):
+class RangeImplication(_Conditional):
     """``lower <= column <= upper -> then_column == then_value`` in every row.
 
     A bound of None is open: ``education >= 13 -> college == 'yes'``. This is
@@ -266,9 +276,6 @@ class RangeImplication(Rule):
             if self.upper is not None:
                 inside &= x <= self.upper
         return inside
-
-    def holds(self, frame: pd.DataFrame) -> np.ndarray:
-        return ~self.applies(frame) | value_equals(frame[self.then_column], self.then_value)
 
     def __str__(self) -> str:
         name = _name(self.column)

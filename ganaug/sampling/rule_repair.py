@@ -100,6 +100,12 @@ def enforce_rules(
     out = frame.copy()
     places = {c: facts.get("places") for c, facts in numbers.items()}
     rng = np.random.default_rng(0) if rng is None else rng
+    ranges = [r for r in rules if isinstance(r, RangeImplication)]
+    # a number sets its flags first: the groups below then make the columns tied to
+    # the flag agree with it (a charge that makes the internet service fiber also
+    # gives it services), where setting the flag after them left rows that the
+    # implications and the ranges pulled back and forth, replaced by copies
+    _apply_implications(out, ranges)
     implications = [r for r in rules if isinstance(r, Implication)]
     if implications:
         repair_groups(out, implications, numbers, np.asarray(y), rng)
