@@ -80,10 +80,13 @@ def _atom_matrix(codes: list[tuple[np.ndarray, list, int]]) -> np.ndarray:
     no rule can name (missing, or a number off the point masses): those never
     make a run of equal codes."""
     n = len(codes[0][0]) if codes else 0
-    unique = -1 - np.arange(n, dtype=np.int64)
+    unique = -1 - np.arange(n, dtype=np.int32)  # int32: half the memory of a wide table
     return np.column_stack(
-        [np.where((code >= 0) & (code < n_atoms), code, unique) for code, _, n_atoms in codes]
-        or [np.zeros(n, dtype=np.int64)]
+        [
+            np.where((code >= 0) & (code < n_atoms), code, unique).astype(np.int32)
+            for code, _, n_atoms in codes
+        ]
+        or [np.zeros(n, dtype=np.int32)]
     )
 
 
