@@ -108,9 +108,9 @@ class GANAugmenter(BaseOverSampler):
 
     max_steps : int or "auto", default="auto"
         Generator updates to train for (each after ``n_critic`` critic updates).
-        ``"auto"`` grows with the data: 300 generator steps for small tables up
-        to 800 for large ones. With ``warm_start=True`` each ``fit`` adds this
-        many steps.
+        ``"auto"`` is 600 generator steps for tables of up to 1,500 rows,
+        growing with the data to 800 from 2,500 rows. With ``warm_start=True``
+        each ``fit`` adds this many steps.
 
     batch_size : int or "auto", default="auto"
         Rows per batch; ``"auto"`` is 64. Always capped at the number of rows.

@@ -373,3 +373,18 @@ def test_a_strategy_that_removes_samples_is_refused(name):
         aug.fit_resample(X, Y20)
     pd.testing.assert_frame_equal(X, before)
     assert not hasattr(aug, "model_")
+
+
+def test_default_budget_has_a_floor_for_small_tables(monkeypatch, table):
+    from ganaug.models import factory, tabular
+
+    # a step costs the same however few rows there are: small tables get 600 too
+    assert [tabular.default_tabular_steps(n) for n in (10, 500, 1500)] == [600, 600, 600]
+    assert tabular.default_tabular_steps(2000) == 700
+    assert [tabular.default_tabular_steps(n) for n in (2500, 100_000)] == [800, 800]
+    # max_steps="auto" asks it with the number of training rows
+    asked = []
+    monkeypatch.setattr(factory, "default_tabular_steps", lambda n: asked.append(n) or 2)
+    X, y = table
+    aug = GANAugmenter(**FAST).fit(X, y)
+    assert asked == [len(X)] and aug.n_steps_ == 2
