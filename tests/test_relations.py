@@ -10,7 +10,7 @@ import pytest
 from ganaug import GANAugmenter
 from ganaug.sampling.additive import Additive, find_additive
 from ganaug.sampling.products import Product, Share, find_products, find_shares
-from ganaug.sampling.relations import RelationMatcher, find_relations
+from ganaug.sampling.relations import RelationMatcher, find_class_relations, find_relations
 from ganaug.sampling.rules import Order
 
 SMALL = dict(max_steps=20, hidden_units=(32,), latent_dim=8, n_critic=1, random_state=0)
@@ -290,3 +290,85 @@ def test_synthetic_rows_keep_each_class_near_the_relation(fitted_claims):
 
 def test_additive_relations_survive_save_and_load(fitted_claims, tmp_path):
     _same_after_load(fitted_claims[0], tmp_path / "model")
+
+
+def _applications(seed: int = 0, n0: int = 400, n1: int = 80) -> tuple[pd.DataFrame, np.ndarray]:
+    """Card holders (class 1) spend a share of their income on the card, ``share =
+    12 * spent / income``; for the others ``share`` is a small number unrelated to
+    ``spent``, so the pooled rows hold no product. ``fee`` is ``months x rate`` in all rows."""
+    rng = np.random.default_rng(seed)
+    y = np.array([0] * n0 + [1] * n1)
+    n, holder = len(y), y == 1
+    income = rng.lognormal(3.3, 0.4, n)
+    spent = rng.lognormal(np.where(holder, 5.0, 3.0), 0.6, n)
+    share = np.where(holder, 12 * spent / income * rng.lognormal(0, 0.05, n), rng.uniform(0, 1, n))
+    months, rate = rng.uniform(1, 60, n), rng.uniform(5, 50, n)
+    frame = pd.DataFrame(
+        {
+            "income": income,
+            "spent": spent,
+            "share": share,
+            "months": months,
+            "rate": rate,
+            "fee": months * rate * rng.lognormal(0, 0.03, n),
+        }
+    )
+    return frame, y
+
+
+def test_find_class_relations_keeps_a_relation_of_one_class_to_that_class():
+    frame, y = _applications()
+    values, names = frame.to_numpy(), list(frame.columns)
+    assert [names[r.target] for r in find_relations(values, names, [])] == ["fee"]
+    relations, classes = find_class_relations(values, y, names, [])
+    found = {(names[r.target], k) for r, k in zip(relations, classes)}
+    assert ("fee", None) in found  # pooled first
+    assert any(target in ("share", "spent", "income") and k == (1,) for target, k in found)
+    pooled_columns = {
+        c for r, k in zip(relations, classes) if k is None for c in (r.target, *r.factors)
+    }
+    for r, k in zip(relations, classes):
+        if k is not None:  # a class relation never touches a pooled relation's columns
+            assert pooled_columns.isdisjoint((r.target, *r.factors))
+            assert not isinstance(r, Share)
+
+
+def test_a_class_relation_rebuilds_only_its_class_and_survives_save_and_load(tmp_path):
+    frame, y = _applications()
+    values, names = frame.to_numpy(), list(frame.columns)
+    relations, classes = find_class_relations(values, y, names, [])
+    rng = np.random.default_rng(1)
+    # the generator's rows: right marginals per class, no relation between the columns
+    synthetic = values.copy()
+    for k in (0, 1):
+        rows = np.flatnonzero(y == k)
+        synthetic[rows] = values[
+            rng.permuted(np.tile(rows, (values.shape[1], 1)), axis=1).T, np.arange(values.shape[1])
+        ]
+    matcher = RelationMatcher(relations, classes).fit(values, y, synthetic, y, 2)
+    out = matcher.apply(synthetic, y, rng.random((len(y), len(relations))))
+    mine = [i for i, k in enumerate(classes) if k == (1,)]
+    for i in mine:
+        target = relations[i].target
+        assert np.array_equal(out[y == 0, target], synthetic[y == 0, target])
+        real_sd = np.std(relations[i].residual(values[y == 1]))
+        assert np.std(relations[i].residual(out[y == 1])) == pytest.approx(real_sd, rel=0.3)
+    configs, arrays = matcher.get_state()
+    loaded = RelationMatcher.from_state(configs, arrays)
+    assert loaded.classes == classes and loaded.relations == relations
+    ties = rng.random((len(y), len(relations)))
+    assert np.array_equal(loaded.apply(synthetic, y, ties), matcher.apply(synthetic, y, ties))
+    # relations saved before class relations have no "classes": they hold in every class
+    old = RelationMatcher.from_state(
+        [c for c, k in zip(configs, classes) if k is None],
+        {k: v[:, [i for i, c in enumerate(classes) if c is None]] for k, v in arrays.items()},
+    )
+    assert old.classes == [None] * len(old.relations)
+
+
+def test_a_fitted_table_keeps_its_class_relation(tmp_path):
+    frame, y = _applications()
+    aug = GANAugmenter(**SMALL).fit(frame, y)
+    classes = aug.model_.products.classes
+    assert (1,) in classes and None in classes
+    _same_after_load(aug, tmp_path / "model")

@@ -21,7 +21,7 @@ from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGe
 from ..sampling.categories import CategoryMatcher
 from ..sampling.corrections import MissingRateMatcher, MomentMatcher
 from ..sampling.marginals import QuantileMatcher
-from ..sampling.relations import RelationMatcher, find_relations
+from ..sampling.relations import RelationMatcher, find_class_relations
 from ..sampling.rule_kinds import Rule
 from ..sampling.rule_repair import enforce_rules
 from ..training.batches import BalancedBatches
@@ -184,12 +184,12 @@ class TabularGAN(TrainedModel):
         real = self.encoder.continuous_values(frame)
         self.matcher = QuantileMatcher().fit(real, y, continuous, ref_y, self.n_classes)
         names = [info.name for info in self.encoder.columns_ if info.kind == "continuous"]
-        relations = find_relations(real, names, self.rules)
-        if relations:  # no extra draws otherwise: samples stay what they were
+        relations = RelationMatcher(*find_class_relations(real, y, names, self.rules))
+        if len(relations):  # no extra draws otherwise: samples stay what they were
             ties = torch.rand(continuous.shape, generator=rng, device=self.device)
             mapped = self.matcher.apply(continuous, ref_y, ties.double().cpu().numpy())
             mapped = self.encoder.continuous_on_grid(mapped)  # factors as they are written
-            self.products = RelationMatcher(relations).fit(real, y, mapped, ref_y, self.n_classes)
+            self.products = relations.fit(real, y, mapped, ref_y, self.n_classes)
 
     def _category_blocks(self) -> list[tuple[int, int, int]]:
         """(start, number of categories, stop) of each categorical column's softmax

@@ -9,8 +9,10 @@ Three kinds (each with ``target``, ``factors``, ``residual`` and ``rebuild``):
 :func:`find_relations` finds them on the training rows, products first (a
 product is also near-additive over part of its range, and the power law is the
 better description), then additive relations among the columns left, then the
-shares of the lone orders among the rules. :class:`RelationMatcher` recomputes
-each target in synthetic rows, per class, from its generated factors.
+shares of the lone orders among the rules. :func:`find_class_relations` adds
+the relations that hold within one class only, among the columns the pooled
+relations leave free. :class:`RelationMatcher` recomputes each target in
+synthetic rows, per class, from its generated factors.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from .marginals import QuantileMatcher
 from .products import Product, Share, find_products, find_shares, underived
 from .rule_kinds import Rule
 
-__all__ = ["Relation", "RelationMatcher", "find_relations"]
+__all__ = ["Relation", "RelationMatcher", "find_class_relations", "find_relations"]
 
 Relation = Product | Additive | Share
 
@@ -59,17 +61,58 @@ def find_relations(
     return [*taken, *find_shares(values, names, rules, taken)]
 
 
+def find_class_relations(
+    values: np.ndarray, y: np.ndarray, names: Sequence[Hashable], rules: Sequence[Rule]
+) -> tuple[list[Relation], list[tuple[int, ...] | None]]:
+    """The relations of :func:`find_relations` on all rows, then those of each class.
+
+    A relation can hold in one class and not in the pooled rows: on the credit
+    card table (``benchmarks/real_tables.py``), ``share`` is ``12 * expenditure /
+    income`` in the rows with a card and 0 in those without, so the pooled rows
+    hold no product, and the generator left the three columns loosely tied in
+    the class that has one. Each class's rows are searched again, among the
+    columns that no pooled relation uses and no rule derives (the pooled
+    relations come first, so a class relation never rebuilds one of their
+    columns); order shares are pooled only (the rules are the whole table's).
+
+    Returns
+    -------
+    relations : list of Product, Additive or Share
+    classes : list
+        Per relation, the class indices whose rows it holds in (a tuple of
+        one), or None for a pooled relation (every class).
+    """
+    pooled = find_relations(values, names, rules)
+    used = {c for r in pooled for c in (r.target, *r.factors)}
+    relations, classes = list(pooled), [None] * len(pooled)
+    for k in np.unique(y):
+        for r in find_relations(values[y == k], names, rules):
+            if not isinstance(r, Share) and used.isdisjoint((r.target, *r.factors)):
+                relations.append(r)
+                classes.append((int(k),))
+    return relations, classes
+
+
 class RelationMatcher:
     """Recompute each relation's target in synthetic rows, per class, from its factors.
 
     Parameters
     ----------
     relations : list of Product, Additive or Share
-        No target is another relation's target or factor.
+        Among the relations of one class (pooled ones and its own), no target is
+        another relation's target or factor.
+    classes : list, optional
+        Per relation, the class indices whose rows it rebuilds, or None for all
+        (see :func:`find_class_relations`); all of them when not given.
     """
 
-    def __init__(self, relations: Sequence[Relation]) -> None:
+    def __init__(
+        self,
+        relations: Sequence[Relation],
+        classes: Sequence[tuple[int, ...] | None] | None = None,
+    ) -> None:
         self.relations = list(relations)
+        self.classes = list(classes) if classes is not None else [None] * len(self.relations)
         self.residuals = QuantileMatcher()
 
     def __len__(self) -> int:
@@ -98,7 +141,8 @@ class RelationMatcher:
     def apply(self, values: np.ndarray, y: np.ndarray, ties: np.ndarray) -> np.ndarray:
         """``values`` with every target recomputed; a row whose relation is undefined (a
         missing value, a product's value not positive, a share's bound not above its
-        lowest value), or of a class too small to map, keeps its own.
+        lowest value), of a class too small to map, or of a class the relation does
+        not hold in, keeps its own.
 
         ``ties`` are uniform draws of shape ``(n, len(relations))`` (see
         :meth:`QuantileMatcher.apply`).
@@ -114,6 +158,8 @@ class RelationMatcher:
                 mapped[:, i] = np.where(np.isnan(drawn), mapped[:, i], drawn)
             new = p.rebuild(out, mapped[:, i])
             usable = ~np.isnan(before[:, i]) & np.isfinite(new)
+            if self.classes[i] is not None:
+                usable &= np.isin(y, self.classes[i])
             out[usable, p.target] = new[usable]
         return out
 
@@ -122,11 +168,17 @@ class RelationMatcher:
         arrays = {}
         if self.relations:
             arrays = {"synthetic": self.residuals.synthetic_, "real": self.residuals.real_}
-        return [p.to_config() for p in self.relations], arrays
+        configs = [
+            p.to_config() if k is None else {**p.to_config(), "classes": list(k)}
+            for p, k in zip(self.relations, self.classes)
+        ]
+        return configs, arrays
 
     @classmethod
     def from_state(cls, configs: list[dict], arrays: dict[str, np.ndarray]) -> RelationMatcher:
-        matcher = cls([_from_config(c) for c in configs])
+        # a relation saved without "classes" (pooled, or written before them) holds in all
+        classes = [tuple(c["classes"]) if "classes" in c else None for c in configs]
+        matcher = cls([_from_config(c) for c in configs], classes)
         if matcher.relations:
             matcher.residuals = QuantileMatcher.from_arrays(arrays["synthetic"], arrays["real"])
         return matcher
