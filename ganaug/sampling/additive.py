@@ -150,7 +150,11 @@ def _search(values: np.ndarray, targets: np.ndarray, factors: np.ndarray) -> lis
     """
     rows = np.unique(np.linspace(0, len(values) - 1, min(len(values), _SEARCH_ROWS)).astype(int))
     filled = values[rows]
-    filled = np.where(np.isnan(filled), np.nanmedian(filled, axis=0), filled)
+    # an all-missing column stays NaN (no relation), without numpy's all-NaN warning
+    present = ~np.isnan(filled).all(axis=0)
+    medians = np.full(filled.shape[1], np.nan)
+    medians[present] = np.nanmedian(filled[:, present], axis=0)
+    filled = np.where(np.isnan(filled), medians, filled)
     n_knots = _n_knots(len(rows), 2)  # pairs are compared with single factors alike
     basis = {int(a): _hinges(filled[:, a], _knots(filled[:, a], n_knots)) for a in factors}
     centred = filled[:, targets] - filled[:, targets].mean(axis=0)
