@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 
-__all__ = ["private_seed", "resolve_device", "torch_threads"]
+__all__ = ["private_seed", "resolve_device", "torch_threads", "uniform_draws"]
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -53,3 +54,13 @@ def private_seed(seed: int) -> Iterator[None]:
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(seed)
         yield
+
+
+def uniform_draws(rng: torch.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Uniform draws in ``[0, 1)`` from a torch generator, as float64 numpy.
+
+    The sampling corrections of tables (ties of the quantile maps, heaped
+    decimals) are numpy; drawing through the caller's generator keeps a seed's
+    samples the same on every device.
+    """
+    return torch.rand(shape, generator=rng, device=rng.device).double().cpu().numpy()

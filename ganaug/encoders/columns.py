@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .grids import Grid, snap
+from .heaping import Heaping, heap
 
 __all__ = [
     "ColumnInfo",
@@ -73,6 +74,8 @@ class ColumnInfo:
     snap_values: list[float] | None = None
     grid_step: float | None = None
     grid_offset: float = 0.0
+    # the shares of values per number of decimals (see encoders/heaping.py), or None
+    heaping: dict[str, Any] | None = None
     # categorical
     categories: list[Any] = field(default_factory=list)
     dtype_categories: list[Any] | None = None
@@ -158,14 +161,25 @@ def column_dtype(info: ColumnInfo) -> Any:
     return pd.api.types.pandas_dtype(info.dtype)
 
 
-def grid_values(info: ColumnInfo, values: np.ndarray) -> np.ndarray:
-    """A continuous column's values clipped to its range and snapped to its grid; NaN kept."""
+def grid_values(
+    info: ColumnInfo, values: np.ndarray, uniforms: np.ndarray | None = None
+) -> np.ndarray:
+    """A continuous column's values clipped to its range and snapped to its grid; NaN kept.
+
+    With ``uniforms`` (one draw in ``[0, 1)`` per value), a heaped column's values
+    are then written with the numbers of decimals they draw
+    (:func:`ganaug.encoders.heaping.heap`); a heaped value stays where it is when
+    snapped again.
+    """
     if info.n_modes < 1:
         return values
     missing = np.isnan(values)
     values = snap(np.clip(values, info.lower, info.upper), info.grid, info.lower, info.upper)
     if info.is_integer:
         values = np.round(values)
+    heaping = getattr(info, "heaping", None)  # None: pickled before heaping
+    if heaping is not None and uniforms is not None:
+        values = heap(values, Heaping(**heaping), uniforms, info.lower, info.upper)
     return np.where(missing, np.nan, values)
 
 

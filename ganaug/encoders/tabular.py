@@ -16,11 +16,15 @@ Gumbel-softmax and the decoding are all driven by that list, as in CTGAN [1]_.
 
 - Grids: a numeric column whose values lie on a grid (whole numbers, a round
   step, a few observed values) is snapped back onto it when decoded.
+- Heaped decimals: a column written with mixed precision (most values to two
+  decimals, some to four) has each generated value written with a number of
+  decimals drawn from the real shares, when :meth:`continuous_on_grid` is given
+  the draws.
 
 The mixtures live in :mod:`ganaug.encoders.modes`, the column descriptions and
 the restoring of dtypes in :mod:`ganaug.encoders.columns`, the grids in
-:mod:`ganaug.encoders.grids`. The encoder never touches torch: it is plain
-numpy and pandas.
+:mod:`ganaug.encoders.grids`, the decimals in :mod:`ganaug.encoders.heaping`.
+The encoder never touches torch: it is plain numpy and pandas.
 
 References
 ----------
@@ -48,6 +52,7 @@ from .columns import (
     restore_continuous,
 )
 from .grids import detect_grid
+from .heaping import detect_heaping
 from .modes import ALPHA_BOUND, cover_outliers, fit_modes, modes_of
 
 __all__ = ["ColumnInfo", "Span", "TabularEncoder", "column_kind"]
@@ -144,6 +149,8 @@ class TabularEncoder:
         grid = detect_grid(values)
         if grid is not None:
             info.snap_values, info.grid_step, info.grid_offset = grid.values, grid.step, grid.offset
+        heaping = detect_heaping(values, info.grid_step, info.snap_values is not None)
+        info.heaping = heaping.to_dict() if heaping is not None else None
         if info.lower == info.upper:
             info.means, info.stds, info.log_weights = [info.lower], [1.0], [0.0]
             return info
@@ -350,12 +357,28 @@ class TabularEncoder:
             axis=1,
         )
 
-    def continuous_on_grid(self, continuous: np.ndarray) -> np.ndarray:
-        """Continuous values as :meth:`to_frame` writes them (clipped, on their grid), as floats."""
+    @property
+    def n_heaped(self) -> int:
+        """How many continuous columns are heaped (see :mod:`ganaug.encoders.heaping`)."""
+        infos = [info for info in self.columns_ if info.kind == "continuous"]
+        return sum(getattr(info, "heaping", None) is not None for info in infos)
+
+    def continuous_on_grid(
+        self, continuous: np.ndarray, uniforms: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Continuous values as :meth:`to_frame` writes them (clipped, on their grid), as floats.
+
+        ``uniforms``, of shape ``(n, n_heaped)``, draw the decimals of the heaped
+        columns' values (in column order); without them no value is heaped.
+        """
         infos = [info for info in self.columns_ if info.kind == "continuous"]
         out = np.array(continuous, dtype=np.float64, copy=True)
+        k = 0
         for j, info in enumerate(infos):
-            out[:, j] = grid_values(info, out[:, j])
+            draws = None
+            if uniforms is not None and getattr(info, "heaping", None) is not None:
+                draws, k = uniforms[:, k], k + 1
+            out[:, j] = grid_values(info, out[:, j], draws)
         return out
 
     def to_frame(self, continuous: np.ndarray, codes: np.ndarray) -> pd.DataFrame:

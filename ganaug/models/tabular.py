@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .._runtime import private_seed
+from .._runtime import private_seed, uniform_draws
 from .._settings import settings_config, settings_from_config
 from ..encoders.tabular import TabularEncoder
 from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGenerator
@@ -163,8 +163,10 @@ class TabularGAN(TrainedModel):
 
         With ``moment_matching``: category biases (support and frequencies),
         then NaN rates, then quantile maps of the continuous columns, then the
-        noisy relations between them (:mod:`ganaug.sampling.relations`), each on a
-        reference sample drawn with the corrections before it in place. The
+        noisy relations between them (:mod:`ganaug.sampling.relations`, pooled
+        and per class), each on a reference sample drawn with the corrections
+        before it in place (for relations, the values as they are written: on
+        their grids, heaped decimals drawn). The
         data is not kept: a fitted model holds no training rows.
         """
         encoded = self.encoder.transform(frame)
@@ -186,9 +188,10 @@ class TabularGAN(TrainedModel):
         names = [info.name for info in self.encoder.columns_ if info.kind == "continuous"]
         relations = RelationMatcher(*find_class_relations(real, y, names, self.rules))
         if len(relations):  # no extra draws otherwise: samples stay what they were
-            ties = torch.rand(continuous.shape, generator=rng, device=self.device)
-            mapped = self.matcher.apply(continuous, ref_y, ties.double().cpu().numpy())
-            mapped = self.encoder.continuous_on_grid(mapped)  # factors as they are written
+            mapped = self.matcher.apply(continuous, ref_y, uniform_draws(rng, continuous.shape))
+            # factors as they are written (a draw of no heaped column draws nothing)
+            draws = uniform_draws(rng, (len(ref_y), self.encoder.n_heaped))
+            mapped = self.encoder.continuous_on_grid(mapped, draws)
             self.products = relations.fit(real, y, mapped, ref_y, self.n_classes)
 
     def _category_blocks(self) -> list[tuple[int, int, int]]:
@@ -286,15 +289,15 @@ class TabularGAN(TrainedModel):
         """Synthetic rows of classes ``y`` (class indices), as a DataFrame."""
         continuous, codes = self._generate_numeric(y, rng)
         if isinstance(self.matcher, QuantileMatcher):
-            ties = torch.rand(continuous.shape, generator=rng, device=self.device)
-            continuous = self.matcher.apply(continuous, y, ties.double().cpu().numpy())
+            continuous = self.matcher.apply(continuous, y, uniform_draws(rng, continuous.shape))
         elif self.matcher is not None:  # a model saved before quantile matching
             continuous = self.matcher.apply(continuous, y)
+        # values as they are written (grid, heaped decimals): targets are computed from them
+        draws = uniform_draws(rng, (len(y), self.encoder.n_heaped))
+        continuous = self.encoder.continuous_on_grid(continuous, draws)
         if getattr(self, "products", None) is not None:  # None: pickled before products
-            ties = torch.rand((len(y), len(self.products)), generator=rng, device=self.device)
-            # a target is computed from its factors as they are written (whole months, cents)
-            on_grid = self.encoder.continuous_on_grid(continuous)
-            continuous = self.products.apply(on_grid, y, ties.double().cpu().numpy())
+            ties = uniform_draws(rng, (len(y), len(self.products)))
+            continuous = self.products.apply(continuous, y, ties)
         frame = self.encoder.to_frame(continuous, codes)
         if not getattr(self, "rules", None):  # none, or a model pickled before rules
             return frame
