@@ -348,3 +348,31 @@ def test_smoothed_quantiles_keep_point_masses_and_discrete_columns_exact():
     assert q.min() == 0.0  # a positive amount never turns negative
     few = rng.choice([250.0, 500.0, 1000.0], 300)
     np.testing.assert_array_equal(smoothed_quantiles(few, levels), np.quantile(few, levels))
+
+
+def _salaries(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Smooth salaries, 15% of them one of five round figures (3% each)."""
+    smooth = np.round(rng.lognormal(np.log(50_000), 0.3, n), 2)
+    round_figures = rng.choice([30_000.0, 40_000.0, 50_000.0, 60_000.0, 70_000.0], n)
+    return np.where(rng.random(n) < 0.15, round_figures, smooth)
+
+
+def test_point_masses_of_all_rows_are_kept_in_a_small_class():
+    rng = np.random.default_rng(0)
+    pooled, small = _salaries(rng, 3000), _salaries(rng, 80)
+    levels = np.linspace(0, 1, 201)
+    own = smoothed_quantiles(small, levels)
+    shared = smoothed_quantiles(small, levels, np.array([30e3, 40e3, 50e3, 60e3, 70e3]))
+    # 80 rows show each round figure two or three times: alone, no point mass
+    assert np.isin(own, [30e3, 40e3, 50e3, 60e3, 70e3]).mean() < 0.05
+    rate = np.isin(small, [30e3, 40e3, 50e3, 60e3, 70e3]).mean()
+    assert np.isin(shared, [30e3, 40e3, 50e3, 60e3, 70e3]).mean() == pytest.approx(rate, abs=0.03)
+    # the matcher reads them on the rows of all classes
+    y = np.r_[np.zeros(3000, dtype=int), np.ones(80, dtype=int)]
+    real = np.r_[pooled, small][:, None]
+    synthetic = rng.lognormal(np.log(50_000), 0.3, 4000)[:, None]
+    y_syn = np.repeat([0, 1], 2000)
+    matcher = QuantileMatcher().fit(real, y, synthetic, y_syn, 2)
+    out = matcher.apply(synthetic, y_syn, rng.random(synthetic.shape))[y_syn == 1, 0]
+    assert np.isin(out, [30e3, 40e3, 50e3, 60e3, 70e3]).mean() == pytest.approx(rate, abs=0.03)
+    assert not hasattr(matcher, "_shared_atoms")  # nothing of the training rows is kept

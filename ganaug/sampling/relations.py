@@ -113,7 +113,8 @@ class RelationMatcher:
     ) -> None:
         self.relations = list(relations)
         self.classes = list(classes) if classes is not None else [None] * len(self.relations)
-        self.residuals = QuantileMatcher()
+        # point masses of residuals are read per class: see QuantileMatcher's pooled_atoms
+        self.residuals = QuantileMatcher(pooled_atoms=False)
 
     def __len__(self) -> int:
         return len(self.relations)
