@@ -9,6 +9,7 @@ import pytest
 
 from ganaug import GANAugmenter
 from ganaug.sampling.additive import Additive, find_additive
+from ganaug.sampling.monotone import Monotone, find_monotone
 from ganaug.sampling.products import Product, Share, find_products, find_shares
 from ganaug.sampling.relations import RelationMatcher, find_class_relations, find_relations
 from ganaug.sampling.rules import Order
@@ -371,4 +372,51 @@ def test_a_fitted_table_keeps_its_class_relation(tmp_path):
     aug = GANAugmenter(**SMALL).fit(frame, y)
     classes = aug.model_.products.classes
     assert (1,) in classes and None in classes
+    _same_after_load(aug, tmp_path / "model")
+
+
+def _wages(seed: int = 0, n0: int = 400, n1: int = 80) -> tuple[pd.DataFrame, np.ndarray]:
+    """A log wage and the wage: ``wage == exp(logwage)``; a fifth earn a round salary."""
+    rng = np.random.default_rng(seed)
+    y = np.array([0] * n0 + [1] * n1)
+    salary = np.round(rng.lognormal(np.log(45_000) + 0.2 * y, 0.35), 2)
+    salary = np.where(rng.random(len(y)) < 0.2, rng.choice([30e3, 40e3, 60e3], len(y)), salary)
+    logwage = np.log10(salary)
+    frame = pd.DataFrame(
+        {"age": np.round(rng.normal(40, 10, len(y))), "logwage": logwage, "wage": np.exp(logwage)}
+    )
+    return frame, y
+
+
+def test_find_monotone_finds_an_exact_transform_and_nothing_looser():
+    frame, _ = _wages()
+    values = frame.to_numpy()
+    (found,) = find_monotone(values, np.ones(3, dtype=bool))
+    assert (found.target, found.factor) == (2, 1)  # the later column is the target
+    np.testing.assert_array_equal(found.predicted(values), values[:, 2])  # exact at the knots
+    rng = np.random.default_rng(1)
+    noisy = values.copy()
+    noisy[:, 2] *= rng.lognormal(0, 0.01, len(noisy))  # close, but not a function
+    assert find_monotone(noisy, np.ones(3, dtype=bool)) == []
+    x = rng.uniform(-3, 3, 300)
+    assert find_monotone(np.column_stack([x, x**2]), np.ones(2, dtype=bool)) == []  # not monotone
+    x = rng.uniform(1, 9, 300)
+    assert find_monotone(np.column_stack([x, 3 / x]), np.ones(2, dtype=bool)) == []  # a product's
+    relations = find_relations(np.column_stack([x, 3 / x]), ["a", "b"], [])
+    assert [type(r) for r in relations] == [Product]
+
+
+def test_synthetic_rows_keep_an_exact_transform_and_it_survives_save_and_load(tmp_path):
+    X, y = _wages()
+    aug = GANAugmenter(**SMALL).fit(X, y)
+    (relation,) = aug.model_.products.relations
+    assert isinstance(relation, Monotone)
+    X_new, _ = aug.sample({0: 500, 1: 500})
+    ratio = X_new["wage"] / np.exp(X_new["logwage"])
+    assert np.abs(ratio - 1).max() < 1e-3  # linear between neighbouring training values
+    seen = X_new["logwage"].isin(X["logwage"])
+    assert seen.mean() > 0.1  # the round salaries, as point masses
+    np.testing.assert_allclose(
+        X_new.loc[seen, "wage"], np.exp(X_new.loc[seen, "logwage"]), rtol=1e-12
+    )
     _same_after_load(aug, tmp_path / "model")

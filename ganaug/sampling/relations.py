@@ -1,14 +1,15 @@
 """Find the noisy relations between continuous columns, and keep them in synthetic rows.
 
-Three kinds (each with ``target``, ``factors``, ``residual`` and ``rebuild``):
+Four kinds (each with ``target``, ``factors``, ``residual`` and ``rebuild``):
 
+- :class:`~.monotone.Monotone`: an exact monotone function, ``t = f(a)`` (a log and its value);
 - :class:`~.products.Product`: a power law, ``log t = b0 + b1 log a (+ b2 log b)``;
 - :class:`~.additive.Additive`: a sum of piecewise-linear curves in one or two columns;
 - :class:`~.products.Share`: an order ``a <= b`` kept as the share of the room below ``b``.
 
-:func:`find_relations` finds them on the training rows, products first (a
-product is also near-additive over part of its range, and the power law is the
-better description), then additive relations among the columns left, then the
+:func:`find_relations` finds them on the training rows, exact functions first,
+then products (a product is also near-additive over part of its range, and the
+power law is the better description), then additive relations among the columns left, then the
 shares of the lone orders among the rules. :func:`find_class_relations` adds
 the relations that hold within one class only, among the columns the pooled
 relations leave free. :class:`RelationMatcher` recomputes each target in
@@ -23,12 +24,13 @@ import numpy as np
 
 from .additive import Additive, find_additive
 from .marginals import QuantileMatcher
+from .monotone import Monotone, find_monotone
 from .products import Product, Share, find_products, find_shares, underived
 from .rule_kinds import Rule
 
 __all__ = ["Relation", "RelationMatcher", "find_class_relations", "find_relations"]
 
-Relation = Product | Additive | Share
+Relation = Monotone | Product | Additive | Share
 
 
 def _from_config(config: dict) -> Relation:
@@ -37,19 +39,24 @@ def _from_config(config: dict) -> Relation:
         return Share(int(config["target"]), int(config["factor"]), float(config["lowest"]))
     if kind == "additive":
         return Additive.from_config(config)
+    if kind == "monotone":
+        return Monotone.from_config(config)
     return Product(int(config["target"]), tuple(config["factors"]), tuple(config["coef"]))
 
 
 def find_relations(
     values: np.ndarray, names: Sequence[Hashable], rules: Sequence[Rule]
 ) -> list[Relation]:
-    """The products and additive relations among columns no rule derives, then the shares
-    of the orders in ``rules``.
+    """The exact monotone functions, products and additive relations among columns no
+    rule derives, then the shares of the orders in ``rules``.
 
     ``values`` are the real continuous columns, named by ``names``. No target
     is another relation's target or factor.
     """
     free = underived(names, rules)
+    exact = find_monotone(values, free)
+    for m in exact:  # neither column of an exact function is another relation's
+        free[[m.target, m.factor]] = False
     products = find_products(values, free)
     in_products = np.zeros(len(names), dtype=bool)
     product_targets = np.zeros(len(names), dtype=bool)
@@ -57,7 +64,7 @@ def find_relations(
         in_products[[p.target, *p.factors]] = True
         product_targets[p.target] = True
     additive = find_additive(values, free & ~in_products, free & ~product_targets)
-    taken = [*products, *additive]
+    taken = [*exact, *products, *additive]
     return [*taken, *find_shares(values, names, rules, taken)]
 
 
