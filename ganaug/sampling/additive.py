@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .products import _PAIR_GAIN, MIN_DISTINCT, MIN_R2, MIN_ROWS, take_unchained
+from .products import _PAIR_GAIN, MIN_DISTINCT, MIN_R2, MIN_ROWS, DifferenceResidual, take_unchained
 
 __all__ = ["Additive", "find_additive"]
 
@@ -53,7 +53,7 @@ _PAIR_SCREEN = 0.25
 
 
 @dataclass(frozen=True)
-class Additive:
+class Additive(DifferenceResidual):
     """``values[:, target] = coef[0] + sum of hinge functions of values[:, factors]`` + noise.
 
     Each factor contributes ``c0 * x + sum(c_k * max(0, x - knot_k))`` over its
@@ -71,14 +71,6 @@ class Additive:
         parts = [_hinges(values[:, f], k) for f, k in zip(self.factors, self.knots)]
         design = np.column_stack([np.ones(len(values)), *parts])
         return design @ np.asarray(self.coef)
-
-    def residual(self, values: np.ndarray) -> np.ndarray:
-        """``target - predicted``; NaN where a value is missing."""
-        return values[:, self.target] - self.predicted(values)
-
-    def rebuild(self, values: np.ndarray, residual: np.ndarray) -> np.ndarray:
-        """The target that ``residual`` gives each row."""
-        return self.predicted(values) + residual
 
     def to_config(self) -> dict:
         return {

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .products import MIN_DISTINCT, MIN_ROWS
+from .products import MIN_DISTINCT, MIN_ROWS, DifferenceResidual
 
 __all__ = ["Monotone", "find_monotone"]
 
@@ -37,12 +37,12 @@ _TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
-class Monotone:
+class Monotone(DifferenceResidual):
     """``values[:, target] = f(values[:, factor])``, ``f`` through the knots.
 
     ``target`` and ``factor`` index the continuous columns; the knots are the
     factor's and the target's values at the training pairs, the factor's
-    increasing.
+    increasing. The residual, ``target - f(factor)``, is zero in the training rows.
     """
 
     target: int
@@ -58,13 +58,6 @@ class Monotone:
         """``f(factor)`` per row (the end knots beyond them); NaN where the factor is missing."""
         x = values[:, self.factor]
         return np.where(np.isnan(x), np.nan, np.interp(x, self.knots_factor, self.knots_target))
-
-    def residual(self, values: np.ndarray) -> np.ndarray:
-        """``target - f(factor)``: zero in the training rows; NaN where a value is missing."""
-        return values[:, self.target] - self.predicted(values)
-
-    def rebuild(self, values: np.ndarray, residual: np.ndarray) -> np.ndarray:
-        return self.predicted(values) + residual
 
     def to_config(self) -> dict:
         return {

@@ -41,6 +41,7 @@ from .rule_kinds import Derivation, Order, Rule, share_below, value_at_share
 
 __all__ = [
     "MIN_R2",
+    "DifferenceResidual",
     "Product",
     "Share",
     "find_products",
@@ -64,6 +65,24 @@ MIN_DISTINCT = 10
 # A pair of factors is used over the best single one only when it leaves at
 # most this share of the single factor's residual variance.
 _PAIR_GAIN = 0.5
+
+
+class DifferenceResidual:
+    """A relation whose residual is ``target - predicted``: subclasses give ``target`` and
+    ``predicted(values)`` (the target the factors give each row)."""
+
+    target: int
+
+    def predicted(self, values: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def residual(self, values: np.ndarray) -> np.ndarray:
+        """``target - predicted``; NaN where a value is missing."""
+        return values[:, self.target] - self.predicted(values)
+
+    def rebuild(self, values: np.ndarray, residual: np.ndarray) -> np.ndarray:
+        """The target that ``residual`` gives each row."""
+        return self.predicted(values) + residual
 
 
 @dataclass(frozen=True)
