@@ -184,30 +184,32 @@ def _round(values: np.ndarray, decimals: int) -> np.ndarray:
     return np.round(values / 10.0**-decimals) * 10.0**-decimals
 
 
-def _off_level(values: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distance of each value to its rounding at ``decimals``, and the distance that
-    still counts as on it: :data:`_TOLERANCE` of a step (data written from a float32
-    computation, 0.3007999992 for 0.3008), and float32's rounding for float32 numbers
-    (0.81419998 for 0.8142) where float32 still resolves the step."""
+def _off_level(values: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance of each value to its rounding at ``decimals``, the distance that
+    still counts as on it, and which values are float32 numbers.
+
+    The slack is :data:`_TOLERANCE` of a step (data written from a float32
+    computation, 0.3007999992 for 0.3008), plus float32's rounding for float32
+    numbers (0.81419998 for 0.8142) where float32 still resolves the step.
+    """
     step = 10.0**-decimals
     magnitude = np.abs(values)
     single = np.finfo(np.float32).eps * magnitude
     stored32 = values.astype(np.float32).astype(np.float64) == values
     slack = _TOLERANCE * step + 8 * np.finfo(np.float64).eps * magnitude
     slack = slack + np.where(stored32 & (single < 0.05 * step), single, 0.0)
-    return np.abs(values - _round(values, decimals)), slack
+    return np.abs(values - _round(values, decimals)), slack, stored32
 
 
 def _on_level(values: np.ndarray, decimals: int) -> np.ndarray:
     """Whether each value is written with at most ``decimals`` decimals."""
-    off, slack = _off_level(values, decimals)
+    off, slack, _ = _off_level(values, decimals)
     return off <= slack
 
 
 def _float32_only(values: np.ndarray, decimals: int) -> np.ndarray:
     """Float32 numbers that are written decimals in float32 only (0.81419998)."""
-    off, slack = _off_level(values, decimals)
-    stored32 = values.astype(np.float32).astype(np.float64) == values
+    off, slack, stored32 = _off_level(values, decimals)
     return stored32 & (off <= slack) & (off > 8 * np.finfo(np.float64).eps * np.abs(values))
 
 

@@ -112,8 +112,7 @@ class QuantileMatcher(ColumnMatcher):
 
     def _fit_column(self, k: int, j: int, real: np.ndarray, synthetic: np.ndarray) -> None:
         # the real side smoothed where it has many values; ties give flat stretches
-        shared = getattr(self, "_shared_atoms", None)
-        atoms = shared[j] if shared is not None else ()
+        atoms = self._shared_atoms[j] if self._shared_atoms is not None else ()
         self.real_[k, j] = smoothed_quantiles(real, self.levels_, atoms)
         self.synthetic_[k, j] = np.quantile(synthetic, self.levels_)
 

@@ -74,17 +74,18 @@ def find_class_relations(
     """The relations of :func:`find_relations` on all rows, then those of each class.
 
     A relation can hold in one class and not in the pooled rows: on the credit
-    card table (``benchmarks/real_tables.py``), ``share`` is ``12 * expenditure /
-    income`` in the rows with a card and 0 in those without, so the pooled rows
-    hold no product, and the generator left the three columns loosely tied in
-    the class that has one. Each class's rows are searched again, among the
+    card table (``benchmarks/real_tables.py``), ``share`` is ``0.0012 / income``
+    in the rows without a card (whose ``expenditure`` is 0) and about ``12 *
+    expenditure / income / 10000`` in the others, so the pooled rows hold no
+    product, and the generator left share and income loosely tied in the class
+    without a card. Each class's rows are searched again, among the
     columns that no pooled relation uses and no rule derives (the pooled
     relations come first, so a class relation never rebuilds one of their
     columns); order shares are pooled only (the rules are the whole table's).
 
     Returns
     -------
-    relations : list of Product, Additive or Share
+    relations : list of Monotone, Product, Additive or Share
     classes : list
         Per relation, the class indices whose rows it holds in (a tuple of
         one), or None for a pooled relation (every class).
@@ -105,7 +106,7 @@ class RelationMatcher:
 
     Parameters
     ----------
-    relations : list of Product, Additive or Share
+    relations : list of Monotone, Product, Additive or Share
         Among the relations of one class (pooled ones and its own), no target is
         another relation's target or factor.
     classes : list, optional
