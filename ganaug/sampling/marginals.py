@@ -33,6 +33,14 @@ is not enough to tell it from a smooth density; any such value a class has is a
 point mass of that class, at its rate in the class. Fewer distinct values keep
 the plain quantiles: they are a discrete distribution, read exactly.
 
+A small class's values are the noisiest estimate of all, and where a column is
+distributed in the class much as in the other classes, their rows estimate it
+better: each class's distribution is mixed with the other classes' (with the
+one of them, or all together, that suits it best) by the weight that
+:class:`ganaug.sampling.borrowing.ColumnDistributions` finds: 1, the class's own
+alone, for a large class or a column that tells the classes apart. The mixture
+keeps to the class's own range, as above.
+
 Both functions are kept as fixed arrays: each class's and column's quantiles at
 ``N_LEVELS`` evenly spaced probabilities, for the synthetic reference sample and
 for the real rows. Plain numpy, no pandas or torch.
@@ -43,7 +51,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtr
 
-from .corrections import ColumnMatcher
+from .borrowing import ColumnDistributions, mixture_quantiles, quantiles_from_distribution
+from .corrections import MIN_ROWS_TO_MATCH, ColumnMatcher
 
 __all__ = ["MIN_DISTINCT_TO_SMOOTH", "N_LEVELS", "QuantileMatcher", "smoothed_quantiles"]
 
@@ -74,6 +83,9 @@ class QuantileMatcher(ColumnMatcher):
         table's columns). Off for the residuals of relations: a share of 1/2
         is common in the pooled rows because small bounds are, and drawing it
         as a point mass whatever the bound would be wrong.
+    borrow : bool, default=True
+        Mix each class's distribution with the other classes' where they agree
+        (:mod:`ganaug.sampling.borrowing`).
 
     Attributes
     ----------
@@ -83,10 +95,14 @@ class QuantileMatcher(ColumnMatcher):
         which then passes through unchanged.
     levels_ : ndarray of shape (N_LEVELS,)
         Evenly spaced probabilities from 0 to 1.
+    own_weight_ : ndarray of shape (n_classes, n_columns)
+        The weight of each class's own values in its real quantiles (1 where
+        nothing is borrowed); set by :meth:`fit`, not saved with a model.
     """
 
-    def __init__(self, pooled_atoms: bool = True) -> None:
+    def __init__(self, pooled_atoms: bool = True, borrow: bool = True) -> None:
         self.pooled_atoms = pooled_atoms
+        self.borrow = borrow
 
     def fit(
         self,
@@ -100,20 +116,34 @@ class QuantileMatcher(ColumnMatcher):
         # the point masses of all rows: read before the classes, used by each (not kept)
         columns = np.asarray(real).T if self.pooled_atoms else []
         self._shared_atoms = [_pooled_point_masses(c[~np.isnan(c)]) for c in columns] or None
+        self._real, self._real_y = np.asarray(real), np.asarray(real_y)
+        self._columns: dict[int, ColumnDistributions] = {}
         try:
             return super().fit(real, real_y, synthetic, synthetic_y, n_classes)
         finally:
-            del self._shared_atoms
+            del self._shared_atoms, self._real, self._real_y, self._columns
 
     def _start(self, n_classes: int, n_cols: int) -> None:
         self.levels_ = np.linspace(0.0, 1.0, N_LEVELS)
         self.synthetic_ = np.full((n_classes, n_cols, N_LEVELS), np.nan)
         self.real_ = np.full((n_classes, n_cols, N_LEVELS), np.nan)
+        self.own_weight_ = np.ones((n_classes, n_cols))
 
     def _fit_column(self, k: int, j: int, real: np.ndarray, synthetic: np.ndarray) -> None:
         # the real side smoothed where it has many values; ties give flat stretches
         atoms = self._shared_atoms[j] if self._shared_atoms is not None else ()
-        self.real_[k, j] = smoothed_quantiles(real, self.levels_, atoms)
+        quantiles = smoothed_quantiles(real, self.levels_, atoms)
+        if self.borrow:
+            if j not in self._columns:
+                n_classes = len(self.own_weight_)
+                self._columns[j] = ColumnDistributions(self._real[:, j], self._real_y, n_classes)
+            weight, source = self._columns[j].best_source(k, MIN_ROWS_TO_MATCH)
+            if len(source):
+                values = self._real[np.isin(self._real_y, source), j]
+                borrowed = smoothed_quantiles(values[~np.isnan(values)], self.levels_, atoms)
+                quantiles = mixture_quantiles(quantiles, borrowed, weight, self.levels_)
+                self.own_weight_[k, j] = weight
+        self.real_[k, j] = quantiles
         self.synthetic_[k, j] = np.quantile(synthetic, self.levels_)
 
     @classmethod
@@ -249,9 +279,4 @@ def smoothed_quantiles(
     right = np.cumsum(mass) + len(rest) / len(values) * kernel  # P(X <= x)
     right = np.maximum.accumulate(np.minimum(right / right[-1], 1.0))
     left = np.maximum(right - mass, np.r_[0.0, right[:-1]])  # P(X < x)
-    # each grid point twice: P(X < x) then P(X <= x), so a point mass is a jump
-    xs, cs = np.repeat(grid, 2), np.ravel(np.column_stack([left, right]))
-    i = np.clip(np.searchsorted(cs, levels, side="left"), 1, len(cs) - 1)
-    step = cs[i] - cs[i - 1]
-    frac = np.where(step > 0, (levels - cs[i - 1]) / np.where(step > 0, step, 1.0), 1.0)
-    return xs[i - 1] + np.clip(frac, 0.0, 1.0) * (xs[i] - xs[i - 1])
+    return quantiles_from_distribution(grid, left, right, levels)
