@@ -168,10 +168,10 @@ def mixture_quantiles(
     # mixture is linear between the union of the knots: exact there
     grid = np.union1d(own, other)
     grid = grid[(grid >= own[0]) & (grid <= own[-1])]
-    below = weight * _distribution(own, levels, grid, "left")
-    below += (1.0 - weight) * _distribution(other, levels, grid, "left")
-    at_or_below = weight * _distribution(own, levels, grid, "right")
-    at_or_below += (1.0 - weight) * _distribution(other, levels, grid, "right")
+    below = weight * _limits(own, levels, grid, "left")
+    below += (1.0 - weight) * _limits(other, levels, grid, "left")
+    at_or_below = weight * _limits(own, levels, grid, "right")
+    at_or_below += (1.0 - weight) * _limits(other, levels, grid, "right")
     # what lies outside the range is left out, and the rest scaled to a whole
     start, mass = below[0], at_or_below[-1] - below[0]
     if not mass > 0:
@@ -181,9 +181,7 @@ def mixture_quantiles(
     )
 
 
-def _distribution(
-    quantiles: np.ndarray, levels: np.ndarray, x: np.ndarray, side: str
-) -> np.ndarray:
+def _limits(quantiles: np.ndarray, levels: np.ndarray, x: np.ndarray, side: str) -> np.ndarray:
     """P(X < x) (``side="left"``) or P(X <= x) (``"right"``) of the piecewise-linear
     quantile function through ``(levels, quantiles)``, ``levels`` evenly spaced.
 

@@ -45,10 +45,10 @@ def _from_config(config: dict) -> Relation:
 
 
 def find_relations(
-    values: np.ndarray, names: Sequence[Hashable], rules: Sequence[Rule]
+    values: np.ndarray, names: Sequence[Hashable], rules: Sequence[Rule], shares: bool = True
 ) -> list[Relation]:
     """The exact monotone functions, products and additive relations among columns no
-    rule derives, then the shares of the orders in ``rules``.
+    rule derives, then (with ``shares``) the shares of the orders in ``rules``.
 
     ``values`` are the real continuous columns, named by ``names``. No target
     is another relation's target or factor.
@@ -65,7 +65,7 @@ def find_relations(
         product_targets[p.target] = True
     additive = find_additive(values, free & ~in_products, free & ~product_targets)
     taken = [*exact, *products, *additive]
-    return [*taken, *find_shares(values, names, rules, taken)]
+    return [*taken, *find_shares(values, names, rules, taken)] if shares else taken
 
 
 def find_class_relations(
@@ -94,8 +94,8 @@ def find_class_relations(
     used = {c for r in pooled for c in (r.target, *r.factors)}
     relations, classes = list(pooled), [None] * len(pooled)
     for k in np.unique(y):
-        for r in find_relations(values[y == k], names, rules):
-            if not isinstance(r, Share) and used.isdisjoint((r.target, *r.factors)):
+        for r in find_relations(values[y == k], names, rules, shares=False):
+            if used.isdisjoint((r.target, *r.factors)):
                 relations.append(r)
                 classes.append((int(k),))
     return relations, classes
