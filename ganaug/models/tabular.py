@@ -19,10 +19,11 @@ from .._settings import settings_config, settings_from_config
 from ..encoders.tabular import TabularEncoder
 from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGenerator
 from ..sampling.categories import CategoryMatcher
-from ..sampling.corrections import MissingRateMatcher, MomentMatcher
+from ..sampling.corrections import MissingRateMatcher, MomentMatcher, missing_margins
 from ..sampling.marginals import QuantileMatcher
 from ..sampling.relations import RelationMatcher, find_class_relations
 from ..sampling.rule_kinds import Rule
+from ..sampling.rule_redraw import redraw_broken_orders, tied_orders
 from ..sampling.rule_repair import enforce_rules
 from ..training.batches import BalancedBatches
 from ..training.trainer import Callback, GANTrainer, TrainingConfig
@@ -34,21 +35,6 @@ __all__ = ["TabularGAN", "TabularSettings", "default_tabular_steps"]
 _REFERENCE_ROWS = 2000
 # Rows generated per forward pass: bounds memory whatever the caller asks for.
 SAMPLE_CHUNK = 16384
-
-
-def _missing_margins(
-    logits: torch.Tensor, columns: list[tuple[str, int, int, int]]
-) -> torch.Tensor:
-    """Per column, the "missing" logit minus the log-sum-exp of its block's other logits.
-
-    ``sigmoid`` of it is the probability that the column comes out NaN; shape
-    ``(n, len(columns))``. ``columns`` is ``TabularEncoder.missing_logits()``.
-    """
-    parts = []
-    for _, start, stop, missing in columns:
-        others = [c for c in range(start, stop) if c != missing]
-        parts.append(logits[:, missing] - torch.logsumexp(logits[:, others], dim=1))
-    return torch.stack(parts, dim=1)
 
 
 def default_tabular_steps(n_samples: int) -> int:
@@ -236,7 +222,7 @@ class TabularGAN(TrainedModel):
             logits = logits + bias[torch.as_tensor(ref_y)]
         missing = None
         if columns:
-            margins = _missing_margins(logits, columns).numpy()
+            margins = missing_margins(logits, columns).numpy()
             real_missing = np.stack([frame[name].isna().to_numpy() for name, *_ in columns], axis=1)
             missing = MissingRateMatcher().fit(margins, ref_y, real_missing, y, self.n_classes)
         return missing, categories
@@ -286,7 +272,28 @@ class TabularGAN(TrainedModel):
         return self.encoder.decode_parts(np.concatenate(scalars), np.concatenate(codes))
 
     def generate(self, y: np.ndarray, rng: torch.Generator) -> pd.DataFrame:
-        """Synthetic rows of classes ``y`` (class indices), as a DataFrame."""
+        """Synthetic rows of classes ``y`` (class indices), as a DataFrame.
+
+        Rows that break an order on a column that a relation ties to others are
+        drawn again first (:mod:`ganaug.sampling.rule_redraw`), then the rule
+        repair makes every row keep every rule.
+        """
+        if not getattr(self, "rules", None):  # none, or a model pickled before rules
+            return self._draw(y, rng)
+        orders = tied_orders(self.rules, self._tied_columns())
+        frame = redraw_broken_orders(lambda classes: self._draw(classes, rng), y, orders)
+        # the repair's own draws come from the caller's generator: repeatable per seed
+        seed = int(torch.randint(2**31 - 1, (1,), generator=rng, device=rng.device).item())
+        return enforce_rules(frame, self.rules, self.rule_numbers, y, np.random.default_rng(seed))
+
+    def _tied_columns(self) -> list[Hashable]:
+        """Names of the continuous columns that a relation ties to others."""
+        products = getattr(self, "products", None)  # None: none, or pickled before products
+        names = [info.name for info in self.encoder.columns_ if info.kind == "continuous"]
+        return [names[j] for j in sorted(products.tied())] if products is not None else []
+
+    def _draw(self, y: np.ndarray, rng: torch.Generator) -> pd.DataFrame:
+        """Rows of classes ``y`` with every correction but the rules'."""
         continuous, codes = self._generate_numeric(y, rng)
         if isinstance(self.matcher, QuantileMatcher):
             continuous = self.matcher.apply(continuous, y, uniform_draws(rng, continuous.shape))
@@ -298,12 +305,7 @@ class TabularGAN(TrainedModel):
         if getattr(self, "products", None) is not None:  # None: pickled before products
             ties = uniform_draws(rng, (len(y), len(self.products)))
             continuous = self.products.apply(continuous, y, ties)
-        frame = self.encoder.to_frame(continuous, codes)
-        if not getattr(self, "rules", None):  # none, or a model pickled before rules
-            return frame
-        # the repair's own draws come from the caller's generator: repeatable per seed
-        seed = int(torch.randint(2**31 - 1, (1,), generator=rng, device=rng.device).item())
-        return enforce_rules(frame, self.rules, self.rule_numbers, y, np.random.default_rng(seed))
+        return self.encoder.to_frame(continuous, codes)
 
     def set_rules(self, rules: Sequence[Rule], numbers: dict[Hashable, dict[str, Any]]) -> None:
         """Make every generated row keep ``rules`` (see ganaug.sampling.rule_repair)."""

@@ -38,6 +38,7 @@ __all__ = [
     "MomentMatcher",
     "class_means",
     "class_sums",
+    "missing_margins",
 ]
 
 # Fewer real rows than this give a standard deviation too noisy to match.
@@ -279,3 +280,17 @@ class MeanImageShift:
     def apply(self, images: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """``images`` of classes ``y`` (indices), shifted; the caller clips the range."""
         return images + self.offset_.to(images.device)[y]
+
+
+def missing_margins(logits: torch.Tensor, columns: list[tuple[str, int, int, int]]) -> torch.Tensor:
+    """Per column, the "missing" logit minus the log-sum-exp of its block's other logits.
+
+    ``sigmoid`` of it is the probability that the column comes out NaN; shape
+    ``(n, len(columns))``. ``columns`` is ``TabularEncoder.missing_logits()``:
+    (name, start, stop, index of the "missing" logit) of each block.
+    """
+    parts = []
+    for _, start, stop, missing in columns:
+        others = [c for c in range(start, stop) if c != missing]
+        parts.append(logits[:, missing] - torch.logsumexp(logits[:, others], dim=1))
+    return torch.stack(parts, dim=1)

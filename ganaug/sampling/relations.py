@@ -137,6 +137,15 @@ class RelationMatcher:
     def __len__(self) -> int:
         return len(self.relations)
 
+    def tied(self) -> set[int]:
+        """Columns a relation other than an order share ties to other columns.
+
+        Moving one of them on its own moves the row off its relation (a share
+        rebuilds its lower column from the upper one, so either may move).
+        """
+        kept = [r for r in self.relations if not isinstance(r, Share)]
+        return {c for r in kept for c in (r.target, *r.factors)}
+
     def _residuals(self, values: np.ndarray) -> np.ndarray:
         return np.column_stack([p.residual(values) for p in self.relations])
 

@@ -31,7 +31,9 @@
    row of its class that keeps every rule; a class without one keeps its rows
    and a warning says so.
 
-Columns keep their dtypes; the frame passed in is not modified.
+Columns keep their dtypes; the frame passed in is not modified. The tabular
+model draws the rows that break an order again before it calls this
+(:mod:`ganaug.sampling.rule_redraw`), so step 2 sees few of them.
 """
 
 from __future__ import annotations
