@@ -140,8 +140,9 @@ class RelationMatcher:
     def tied(self) -> set[int]:
         """Columns a relation other than an order share ties to other columns.
 
-        Moving one of them on its own moves the row off its relation (a share
-        rebuilds its lower column from the upper one, so either may move).
+        Moving one of them on its own moves the row off its relation. Order
+        shares are left out: the rule repair of a broken order draws the lower
+        column below the upper one, which is what a share does anyway.
         """
         kept = [r for r in self.relations if not isinstance(r, Share)]
         return {c for r in kept for c in (r.target, *r.factors)}
