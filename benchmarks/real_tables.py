@@ -174,10 +174,9 @@ class TotalInRange:
 
 def table_totals(frame: pd.DataFrame) -> list[TotalInRange]:
     """The parts of a whole that ``find_totals`` finds among all rows' numeric columns."""
+    categorical = set(table_categorical(frame))
     numeric = [
-        c
-        for c in frame.columns
-        if c not in table_categorical(frame) and pd.api.types.is_numeric_dtype(frame[c])
+        c for c in frame.columns if c not in categorical and pd.api.types.is_numeric_dtype(frame[c])
     ]
     values = frame[numeric].to_numpy(dtype=np.float64, na_value=np.nan)
     rules = []

@@ -42,8 +42,6 @@ MAX_VARIANCE_RATIO = 0.01
 # Parts a group needs: two columns with a constant sum are an exact (or noisy)
 # monotone function of each other, which :mod:`.monotone` and :mod:`.additive` keep.
 MIN_PARTS = 3
-# (A part needs MIN_DISTINCT values, as a product's columns do: numeric 0/1 dummies of
-# one category add up to 1 but are categories, not amounts.)
 # Passes of sharing what clipping to the parts' ranges left of a row's gap.
 _PASSES = 4
 # Quantiles of the training totals a Total keeps, for classes too small to map their own.
@@ -201,6 +199,8 @@ def find_totals(values: np.ndarray, allowed: np.ndarray) -> list[Total]:
         Disjoint groups, searched again among the columns the groups found leave.
     """
     candidates = []
+    # a part needs MIN_DISTINCT values, as a product's columns do: numeric 0/1 dummies of
+    # one category add up to 1 but are categories, not amounts
     for j in np.flatnonzero(allowed):
         v = values[:, j][np.isfinite(values[:, j])]
         if len(v) >= MIN_ROWS and v.min() >= 0 and len(np.unique(v)) >= MIN_DISTINCT:
