@@ -20,6 +20,7 @@ from ..encoders.tabular import TabularEncoder
 from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGenerator
 from ..sampling.categories import CategoryMatcher
 from ..sampling.corrections import MissingRateMatcher, MomentMatcher, missing_margins
+from ..sampling.dependence import DependenceMatcher
 from ..sampling.marginals import QuantileMatcher
 from ..sampling.relations import RelationMatcher, find_class_relations
 from ..sampling.rule_kinds import Rule
@@ -28,6 +29,7 @@ from ..sampling.rule_repair import enforce_rules
 from ..training.batches import BalancedBatches
 from ..training.trainer import Callback, GANTrainer, TrainingConfig
 from .base import TrainedModel
+from .tabular_corrections import correction_tensors, corrections_from_tensors
 
 __all__ = ["TabularGAN", "TabularSettings", "default_tabular_steps"]
 
@@ -138,6 +140,7 @@ class TabularGAN(TrainedModel):
         )
         self.matcher: QuantileMatcher | MomentMatcher | None = None
         self.products: RelationMatcher | None = None
+        self.dependence: DependenceMatcher | None = None
         self.missing: MissingRateMatcher | None = None
         self.categories: CategoryMatcher | None = None
         self._logit_bias: torch.Tensor | None = None
@@ -148,7 +151,8 @@ class TabularGAN(TrainedModel):
         """Train on a table, then fit the per-class corrections from fresh samples.
 
         With ``moment_matching``: category biases (support and frequencies),
-        then NaN rates, then quantile maps of the continuous columns, then the
+        then NaN rates, then the continuous columns' rank correlations
+        (:mod:`ganaug.sampling.dependence`), then their quantile maps, then the
         noisy relations between them (:mod:`ganaug.sampling.relations`, pooled
         and per class), each on a reference sample drawn with the corrections
         before it in place (for relations, the values as they are written: on
@@ -160,7 +164,7 @@ class TabularGAN(TrainedModel):
         labels = torch.as_tensor(y, dtype=torch.long, device=self.device)
         batches = BalancedBatches(data, labels, self.trainer.config.batch_size)
         self.trainer.train(batches, n_steps, verbose)
-        self.matcher = self.products = None
+        self.matcher = self.products = self.dependence = None
         self.set_missing(None, None)
         if not self.settings.moment_matching or not self.encoder.columns_:
             return
@@ -170,6 +174,8 @@ class TabularGAN(TrainedModel):
         ref_y = np.repeat(np.arange(self.n_classes), _REFERENCE_ROWS)
         continuous, _ = self._generate_numeric(ref_y, rng)
         real = self.encoder.continuous_values(frame)
+        self.dependence = DependenceMatcher().fit(real, y, continuous, ref_y, self.n_classes)
+        continuous = self.dependence.apply(continuous, ref_y)
         self.matcher = QuantileMatcher().fit(real, y, continuous, ref_y, self.n_classes)
         names = [info.name for info in self.encoder.columns_ if info.kind == "continuous"]
         relations = RelationMatcher(*find_class_relations(real, y, names, self.rules))
@@ -295,6 +301,8 @@ class TabularGAN(TrainedModel):
     def _draw(self, y: np.ndarray, rng: torch.Generator) -> pd.DataFrame:
         """Rows of classes ``y`` with every correction but the rules'."""
         continuous, codes = self._generate_numeric(y, rng)
+        if getattr(self, "dependence", None) is not None:  # None: pickled before it
+            continuous = self.dependence.apply(continuous, y)
         if isinstance(self.matcher, QuantileMatcher):
             continuous = self.matcher.apply(continuous, y, uniform_draws(rng, continuous.shape))
         elif self.matcher is not None:  # a model saved before quantile matching
@@ -324,8 +332,8 @@ class TabularGAN(TrainedModel):
         tensors : dict of str to Tensor
             Network weights (generator, critic, classifier, moving average), the
             trainer's random state, the quantile maps (or an older model's
-            moment-matching map) and the shifts of the category and "missing"
-            logits, on the CPU.
+            moment-matching map), the dependence maps and the shifts of the
+            category and "missing" logits, on the CPU.
             Optimizer moments are not kept: training after loading restarts them.
         """
         trainer = self.trainer
@@ -344,16 +352,8 @@ class TabularGAN(TrainedModel):
         if products is not None:
             config["products"], arrays = products.get_state()
             tensors.update({f"products.{k}": torch.from_numpy(v.copy()) for k, v in arrays.items()})
-        if isinstance(self.matcher, QuantileMatcher):
-            tensors["quantiles.synthetic"] = torch.from_numpy(self.matcher.synthetic_.copy())
-            tensors["quantiles.real"] = torch.from_numpy(self.matcher.real_.copy())
-        elif self.matcher is not None:
-            tensors["matcher.scale"] = torch.from_numpy(self.matcher.scale_.copy())
-            tensors["matcher.offset"] = torch.from_numpy(self.matcher.offset_.copy())
-        if self.missing is not None:
-            tensors["missing.bias"] = torch.from_numpy(self.missing.bias_.copy())
-        if self.categories is not None:
-            tensors["categories.bias"] = torch.from_numpy(self.categories.bias_.copy())
+        dependence = getattr(self, "dependence", None)  # None: pickled before it
+        tensors.update(correction_tensors(self.matcher, dependence, self.missing, self.categories))
         return config, tensors
 
     @classmethod
@@ -383,27 +383,11 @@ class TabularGAN(TrainedModel):
         )
         trainer.load_state(tensors, config["steps_done"], config["history"])
         model.trainer = trainer
-        model.matcher = None
-        if "quantiles.real" in tensors:
-            model.matcher = QuantileMatcher.from_arrays(
-                tensors["quantiles.synthetic"].numpy(), tensors["quantiles.real"].numpy()
-            )
-        if "matcher.scale" in tensors:
-            model.matcher = MomentMatcher()
-            model.matcher.scale_ = tensors["matcher.scale"].numpy().astype(np.float64)
-            model.matcher.offset_ = tensors["matcher.offset"].numpy().astype(np.float64)
+        model.matcher, model.dependence, missing, categories = corrections_from_tensors(tensors)
         model.products = None  # files written before products have none
         if config.get("products"):
             arrays = {k: tensors[f"products.{k}"].numpy() for k in ("synthetic", "real")}
             model.products = RelationMatcher.from_state(config["products"], arrays)
-        missing = None
-        if "missing.bias" in tensors:
-            missing = MissingRateMatcher()
-            missing.bias_ = tensors["missing.bias"].numpy().astype(np.float64)
-        categories = None
-        if "categories.bias" in tensors:
-            categories = CategoryMatcher()
-            categories.bias_ = tensors["categories.bias"].numpy().astype(np.float64)
         model.set_missing(missing, categories)
         rules = config.get("rules", {})  # files written before rules have none
         model.set_rules(rules.get("rules", []), rules.get("numbers", {}))
