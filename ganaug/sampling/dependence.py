@@ -72,8 +72,15 @@ def _normal_scores(values: np.ndarray) -> np.ndarray:
 def _correlation(scores: np.ndarray) -> np.ndarray:
     """Pairwise-complete correlations; a pair with too few rows or no spread reads 0."""
     m = scores.shape[1]
-    c = pd.DataFrame(scores).corr(min_periods=_MIN_PAIR_ROWS).to_numpy() if len(scores) else None
-    c = np.zeros((m, m)) if c is None else np.where(np.isfinite(c), c, 0.0)
+    if len(scores) >= _MIN_PAIR_ROWS and np.isfinite(scores).all():
+        # one matrix product: pandas' pairwise-complete loop takes seconds on wide tables
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c = np.corrcoef(scores, rowvar=False).reshape(m, m)
+    elif len(scores):
+        c = pd.DataFrame(scores).corr(min_periods=_MIN_PAIR_ROWS).to_numpy()
+    else:
+        c = np.zeros((m, m))
+    c = np.where(np.isfinite(c), c, 0.0)
     np.fill_diagonal(c, 1.0)
     return c
 
