@@ -177,7 +177,7 @@ class DependenceMatcher:
         self.grid_ = np.zeros((n_classes, _LEVELS, m))
         self.mix_ = np.tile(np.eye(m), (n_classes, 1, 1))
         counts = np.array([(real_y == k).sum() for k in range(n_classes)], dtype=np.float64)
-        own = [_correlation(_normal_scores(real[real_y == k])) for k in range(n_classes)]
+        own = np.array([_correlation(_normal_scores(real[real_y == k])) for k in range(n_classes)])
         for k in range(n_classes):
             syn = synthetic[synthetic_y == k]
             if len(syn) == 0:
@@ -189,7 +189,7 @@ class DependenceMatcher:
             n_other = counts[others].sum()
             other = None
             if n_other > 0:  # the others' within-class matrix, each class by its rows
-                other = sum(n * c for n, c in zip(counts[others], np.array(own)[others])) / n_other
+                other = sum(n * c for n, c in zip(counts[others], own[others])) / n_other
             target, variance = class_target(own[k], counts[k], other, n_other)
             generated = _correlation(_normal_scores(syn))
             step = generator_weight(target, variance, generated)
