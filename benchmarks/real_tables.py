@@ -45,7 +45,9 @@ against the held-out real rows of that class (there are no fresh rows to draw):
 - rules: share of synthetic rows that break a rule every row of the whole published table
   obeys (``discover_rules`` on all rows: the data's own rules, not only the training split's),
   or whose parts of a whole (columns whose sum barely varies, ``find_totals`` on all rows:
-  glass's oxides) add up to a total outside the whole table's range;
+  glass's oxides) add up to a total outside the whole table's range, or whose key (a column
+  each of whose values fixes others, ``find_keys`` on all rows: teaching's professor ID) is
+  a value of the table with other values in the columns it fixes;
 - grid: share of values of grid columns on the grid of the training split.
 
 Downstream: balanced accuracy on the test split with LogisticRegression and
@@ -86,6 +88,7 @@ from ganaug.realism_metrics import (  # noqa: E402
     novelty_share,
     table_categorical,
 )
+from ganaug.sampling.key_discovery import find_keys  # noqa: E402
 from ganaug.sampling.rules import broken_rows  # noqa: E402
 from ganaug.sampling.totals import find_totals  # noqa: E402
 
@@ -186,6 +189,31 @@ def table_totals(frame: pd.DataFrame) -> list[TotalInRange]:
     return rules
 
 
+class KeyFixes:
+    """A rule of the published table: a row whose key is one of the table's values has
+    that value's values in the columns the key fixes (a new key value: the rule does not apply)."""
+
+    def __init__(self, frame: pd.DataFrame, key: str, columns: list) -> None:
+        self.key, self.columns = key, columns
+        self.fixed = frame.dropna(subset=[key]).drop_duplicates(key).set_index(key)[columns]
+
+    def holds(self, frame: pd.DataFrame) -> np.ndarray:
+        known = frame[self.key].isin(self.fixed.index).to_numpy()
+        truth = self.fixed.reindex(frame[self.key]).reset_index(drop=True)
+        rows = frame[self.columns].reset_index(drop=True)
+        same = ((truth == rows) | (truth.isna() & rows.isna())).all(axis=1).to_numpy()
+        return ~known | same
+
+    def __str__(self) -> str:
+        return f"{self.key} fixes {', '.join(map(str, self.columns))}"
+
+
+def table_keys(frame: pd.DataFrame) -> list[KeyFixes]:
+    """The keys that ``find_keys`` finds among all rows, as rules."""
+    keys = find_keys(frame, table_categorical(frame))
+    return [KeyFixes(frame, key, columns) for key, columns, _ in keys]
+
+
 def realism(split: Split, synthetic: pd.DataFrame, y_syn: np.ndarray, rules: list) -> dict:
     """Realism measures averaged over the classes that got synthetic rows."""
     view = RowFeatures(split.X_train, split.categorical)
@@ -213,7 +241,8 @@ def realism(split: Split, synthetic: pd.DataFrame, y_syn: np.ndarray, rules: lis
 def run_one(name: str, seed: int) -> list[dict]:
     frame, labels = load(name)
     split = make_split(frame, labels, seed)
-    rules = [r for r in discovered_rules(frame) if r.holds(frame).all()] + table_totals(frame)
+    rules = [r for r in discovered_rules(frame) if r.holds(frame).all()]
+    rules += table_totals(frame) + table_keys(frame)
     rows = []
     for method in METHODS:
         synthetic, y_syn, seconds = resample(method, split, seed, {})

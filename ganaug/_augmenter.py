@@ -313,7 +313,11 @@ class GANAugmenter(BaseOverSampler):
         multiples and sums of two or more numeric columns (a total and its
         parts); and orders ``a <= b`` between columns whose ranges
         overlap, each only when chance would hardly produce it. They are kept
-        like the user's rules.
+        like the user's rules. Also keys (``ganaug.sampling.key_discovery``): a
+        category or whole-number column each of whose values fixes other
+        columns (a professor's ID her age), found beyond chance from groups of
+        a few rows each; a synthetic row whose key is a training value gets
+        that value's fixed columns.
         Ignored for images.
 
     Attributes

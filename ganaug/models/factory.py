@@ -22,6 +22,7 @@ import torch
 from ..inputs.images import CheckedImages
 from ..inputs.labels import warn_tiny_classes
 from ..inputs.table import CheckedTable
+from ..sampling.entities import fit_key_tables
 from ..sampling.gate import LabelGate, features, fit_gate
 from ..sampling.realism import RealismFilter, train_realism_filter
 from ..sampling.rule_checks import fit_rules
@@ -108,6 +109,11 @@ def fit_model(
         model = TabularGAN(TabularSettings.from_params(params), checked.info.categorical)
         model.build(checked.frame, n_classes, int(seeds[0]), device, callbacks)
     model.set_rules(*rules)
+    # keys are found with the rules, and from the same training rows
+    if params.discover_rules:
+        model.set_keys(fit_key_tables(checked.frame, y_idx, checked.info.categorical))
+    else:
+        model.set_keys(None)
     if n_steps is None:
         n_steps = default_tabular_steps(len(checked.frame))
     model.train(checked.frame, y_idx, n_steps, params.verbose, int(seeds[1]))

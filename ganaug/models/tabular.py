@@ -21,6 +21,7 @@ from ..networks.mlp import AuxiliaryClassifier, ConditionalCritic, ConditionalGe
 from ..sampling.categories import CategoryMatcher
 from ..sampling.corrections import MissingRateMatcher, MomentMatcher, missing_margins
 from ..sampling.dependence import DependenceMatcher
+from ..sampling.entities import KeyTables
 from ..sampling.marginals import QuantileMatcher
 from ..sampling.relations import RelationMatcher, find_class_relations
 from ..sampling.rule_kinds import Rule
@@ -103,6 +104,7 @@ class TabularGAN(TrainedModel):
         self.settings = settings
         self.categorical = categorical
         self.set_rules([], {})
+        self.set_keys(None)
 
     def build(
         self,
@@ -281,13 +283,19 @@ class TabularGAN(TrainedModel):
         """Synthetic rows of classes ``y`` (class indices), as a DataFrame.
 
         Rows that break an order on a column that a relation ties to others are
-        drawn again first (:mod:`ganaug.sampling.rule_redraw`), then the rule
-        repair makes every row keep every rule.
+        drawn again first (:mod:`ganaug.sampling.rule_redraw`), then a row whose
+        key is a training value gets the values it fixes
+        (:mod:`ganaug.sampling.entities`), then the rule repair makes every row
+        keep every rule.
         """
+        keys = getattr(self, "keys", None)  # None: none, or a model pickled before keys
         if not getattr(self, "rules", None):  # none, or a model pickled before rules
-            return self._draw(y, rng)
+            frame = self._draw(y, rng)
+            return keys.apply(frame, y) if keys else frame
         orders = tied_orders(self.rules, self._tied_columns())
         frame = redraw_broken_orders(lambda classes: self._draw(classes, rng), y, orders)
+        if keys:
+            frame = keys.apply(frame, y)
         # the repair's own draws come from the caller's generator: repeatable per seed
         seed = int(torch.randint(2**31 - 1, (1,), generator=rng, device=rng.device).item())
         return enforce_rules(frame, self.rules, self.rule_numbers, y, np.random.default_rng(seed))
@@ -320,6 +328,10 @@ class TabularGAN(TrainedModel):
         self.rules = list(rules)
         self.rule_numbers = dict(numbers)
 
+    def set_keys(self, keys: KeyTables | None) -> None:
+        """Give every generated row the values its key fixes (see ganaug.sampling.entities)."""
+        self.keys = keys if keys else None
+
     # -- persistence (see ganaug/_persistence.py) ------------------------------------
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
@@ -347,6 +359,9 @@ class TabularGAN(TrainedModel):
             "history": trainer.history,
             "rules": {"rules": list(self.rules), "numbers": dict(self.rule_numbers)},
         }
+        keys = getattr(self, "keys", None)  # None: none, or pickled before keys
+        if keys:
+            config["keys"] = keys.get_state()
         tensors = trainer.state_tensors()
         products = getattr(self, "products", None)  # None: pickled before products
         if products is not None:
@@ -391,4 +406,6 @@ class TabularGAN(TrainedModel):
         model.set_missing(missing, categories)
         rules = config.get("rules", {})  # files written before rules have none
         model.set_rules(rules.get("rules", []), rules.get("numbers", {}))
+        # files written before keys, and models without any, have none
+        model.set_keys(KeyTables.from_state(config["keys"]) if config.get("keys") else None)
         return model
