@@ -84,7 +84,7 @@ def test_rows_with_a_training_key_get_its_values_and_others_keep_theirs():
         }
     )
     before = synthetic.copy()
-    out = table.apply(synthetic, np.array([0, 1, 1, 0]))
+    out = table.apply(synthetic, np.array([0, 1, 1, 0]), np.random.default_rng(0))
     pd.testing.assert_frame_equal(synthetic, before)  # the caller's frame is not changed
     truth = frame.drop_duplicates("prof").set_index("prof")
     for row in (0, 2, 3):
@@ -96,15 +96,24 @@ def test_rows_with_a_training_key_get_its_values_and_others_keep_theirs():
     assert out.dtypes.tolist() == synthetic.dtypes.tolist()
 
 
-def test_a_row_given_another_class_key_keeps_its_values():
+def test_a_row_given_another_class_key_gets_a_key_of_its_own_class():
     frame, _ = _courses(np.random.default_rng(5))
     gender = frame["prof"].to_numpy() % 2  # each professor teaches as one gender
     (table,) = fit_key_tables(frame, gender).tables
     truth = frame.drop_duplicates("prof").set_index("prof")
-    synthetic = frame.iloc[[0, 0]].reset_index(drop=True).assign(prof=3, age=1, rank="x")
-    out = table.apply(synthetic, np.array([1, 0]))  # professor 3 teaches as class 1
-    assert out.loc[0, "age"] == truth.loc[3, "age"] and out.loc[1, "age"] == 1
-    assert out.loc[1, "rank"] == "x"
+    synthetic = frame.iloc[[0] * 400].reset_index(drop=True).assign(prof=3, age=1, rank="x")
+    y = np.r_[1, np.zeros(399, dtype=int)]  # professor 3 teaches as class 1
+    out = table.apply(synthetic, y, np.random.default_rng(0))
+    assert out.loc[0, "prof"] == 3 and out.loc[0, "age"] == truth.loc[3, "age"]
+    moved = out.iloc[1:]
+    assert (moved["prof"] % 2 == 0).all()  # class 0's professors, drawn ...
+    assert moved["prof"].nunique() > 20  # ... among many of them, not the nearest one
+    fixed = ["age", "beauty", "rank"]
+    np.testing.assert_array_equal(moved[fixed].to_numpy(), truth.loc[moved["prof"], fixed])
+    # in proportion to their training rows
+    rows = frame.loc[gender == 0, "prof"].value_counts(normalize=True)
+    drawn = moved["prof"].value_counts(normalize=True).reindex(rows.index, fill_value=0)
+    assert np.corrcoef(rows, drawn)[0, 1] > 0.3
 
 
 def test_a_missing_key_is_no_entity_and_missing_fixed_values_are_kept():
@@ -118,7 +127,7 @@ def test_a_missing_key_is_no_entity_and_missing_fixed_values_are_kept():
     tables = fit_key_tables(frame, np.zeros(24, dtype=int), [])
     assert [(t.key, t.columns) for t in tables.tables] == [("code", ["price"])]
     synthetic = pd.DataFrame({"code": ["b", None, "a"], "price": [9.0, 9.0, 9.0], "qty": 1})
-    out = tables.apply(synthetic, np.zeros(3, dtype=int))
+    out = tables.apply(synthetic, np.zeros(3, dtype=int), np.random.default_rng(0))
     assert np.isnan(out["price"][0]) and out["price"][1] == 9.0 and out["price"][2] == 1.5
 
 

@@ -90,6 +90,12 @@ class TabularSettings:
         )
 
 
+def _numpy_rng(rng: torch.Generator) -> np.random.Generator:
+    """A numpy generator seeded from the caller's torch one: repeatable per seed."""
+    seed = int(torch.randint(2**31 - 1, (1,), generator=rng, device=rng.device).item())
+    return np.random.default_rng(seed)
+
+
 class TabularGAN(TrainedModel):
     """A conditional WGAN-GP for a table, from DataFrame to DataFrame.
 
@@ -291,14 +297,13 @@ class TabularGAN(TrainedModel):
         keys = getattr(self, "keys", None)  # None: none, or a model pickled before keys
         if not getattr(self, "rules", None):  # none, or a model pickled before rules
             frame = self._draw(y, rng)
-            return keys.apply(frame, y) if keys else frame
+            return keys.apply(frame, y, _numpy_rng(rng)) if keys else frame
         orders = tied_orders(self.rules, self._tied_columns())
         frame = redraw_broken_orders(lambda classes: self._draw(classes, rng), y, orders)
         if keys:
-            frame = keys.apply(frame, y)
+            frame = keys.apply(frame, y, _numpy_rng(rng))
         # the repair's own draws come from the caller's generator: repeatable per seed
-        seed = int(torch.randint(2**31 - 1, (1,), generator=rng, device=rng.device).item())
-        return enforce_rules(frame, self.rules, self.rule_numbers, y, np.random.default_rng(seed))
+        return enforce_rules(frame, self.rules, self.rule_numbers, y, _numpy_rng(rng))
 
     def _tied_columns(self) -> list[Hashable]:
         """Names of the continuous columns that a relation ties to others."""
