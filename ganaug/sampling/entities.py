@@ -127,7 +127,7 @@ class KeyTable:
         rows = np.flatnonzero(entry >= 0)
         if len(rows) == 0:
             return frame
-        out = frame.copy()
+        out = frame.copy(deep=False)  # whole columns are replaced, none is written into
         if len(moved):
             out[self.key] = _set(out[self.key], moved, self.keys[entry[moved]])
         for j, column in enumerate(self.columns):
