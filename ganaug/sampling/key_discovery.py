@@ -27,6 +27,8 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 
+from .rule_discovery import is_numeric_column
+
 __all__ = ["find_keys"]
 
 # Largest chance that columns that agree within every group of a key do so by coincidence.
@@ -67,7 +69,8 @@ def find_keys(
     names = list(frame.columns)
     if len(frame) < 2 * _MIN_KEY_VALUES or len(names) < 2:
         return []
-    candidates = [i for i, c in enumerate(names) if _can_be_key(frame[c], c in set(categorical))]
+    categories = set(categorical)
+    candidates = [i for i, c in enumerate(names) if _can_be_key(frame[c], c in categories)]
     if not candidates:
         return []
     # NaN is a value of a fixed column (missing in every row of the group)
@@ -98,10 +101,7 @@ def find_keys(
 
 def _can_be_key(series: pd.Series, categorical: bool) -> bool:
     """Categories and whole numbers; not a float measure, which a key is not."""
-    dtype = series.dtype
-    if categorical or pd.api.types.is_bool_dtype(dtype):
-        return True
-    if not pd.api.types.is_numeric_dtype(dtype):
+    if not is_numeric_column(series, categorical):  # the rules' reading of a category
         return True
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     values = values[~np.isnan(values)]
